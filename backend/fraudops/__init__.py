@@ -1,0 +1,3 @@
+"""fraudops: credit-card fraud detection with gated model promotion."""
+
+__version__ = "0.1.0"

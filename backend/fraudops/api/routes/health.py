@@ -1,0 +1,38 @@
+"""Liveness and the served model."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from sqlalchemy import text
+
+from fraudops.api.deps import ScorerDep, SessionDep
+from fraudops.schemas import HealthOut, ModelOut
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
+def health(request: Request, response: Response, session: SessionDep) -> Any:
+    """Database and model status; 503 when either is missing."""
+    try:
+        session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as error:  # report, never crash the health check
+        database = f"unavailable: {type(error).__name__}"
+    scorer = request.app.state.scorer
+    model = "ok" if scorer is not None else "not loaded"
+    healthy = database == "ok" and scorer is not None
+    if not healthy:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return HealthOut(
+        status="ok" if healthy else "degraded",
+        database=database,
+        model=model,
+        model_version=scorer.version if scorer is not None else None,
+    )
+
+
+@router.get("/model", response_model=ModelOut)
+def model(scorer: ScorerDep) -> Any:
+    """The champion being served: version, kind, threshold and its training metrics."""
+    return scorer.card.model_dump()

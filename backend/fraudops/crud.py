@@ -1,0 +1,177 @@
+"""Data access: every read and write of the database goes through here. Bulk rows use COPY on
+PostgreSQL and executemany on SQLite, inside the caller's transaction."""
+
+import io
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
+from fraudops.data.validate import ParsedBatch
+from fraudops.ml.artifact import ModelCard
+from fraudops.tables import Batch, ModelVersion, predictions, transactions
+
+_CHUNK_ROWS = 50_000
+
+
+class PredictionFilter(StrEnum):
+    all = "all"
+    flagged = "flagged"
+    mistakes = "mistakes"
+
+
+def get_batch(session: Session, batch_id: int) -> Batch | None:
+    return session.get(Batch, batch_id)
+
+
+def get_batch_by_sha256(session: Session, sha256: str) -> Batch | None:
+    return session.scalars(select(Batch).where(Batch.sha256 == sha256)).one_or_none()
+
+
+def list_batches(session: Session, offset: int, limit: int) -> tuple[Sequence[Batch], int]:
+    rows = session.scalars(select(Batch).order_by(Batch.id.desc()).offset(offset).limit(limit)).all()
+    return rows, session.scalar(select(func.count()).select_from(Batch)) or 0
+
+
+def create_batch(
+    session: Session, batch: Batch, parsed: ParsedBatch, probability: np.ndarray, is_fraud: np.ndarray
+) -> Batch:
+    """Insert the batch, its rows and their predictions. The caller commits (all or nothing)."""
+    session.add(batch)
+    session.flush()  # assigns batch.id
+    n = parsed.rows
+    row_number = pa.array(np.arange(n, dtype=np.int64))
+    batch_id = pa.array(np.full(n, batch.id, dtype=np.int64))
+    ids = parsed.external_ids if parsed.external_ids is not None else pa.nulls(n, pa.string())
+    labels = pa.array(parsed.labels, pa.int16()) if parsed.labels is not None else pa.nulls(n, pa.int16())
+    txn = pa.table(
+        [
+            batch_id,
+            row_number,
+            ids,
+            *(pa.array(parsed.features[:, j]) for j in range(len(FEATURE_COLUMNS))),
+            labels,
+        ],
+        names=["batch_id", "row_number", "external_id", *(DB_COLUMN[c] for c in FEATURE_COLUMNS), "label"],
+    )
+    pred = pa.table(
+        [batch_id, row_number, pa.array(probability, pa.float64()), pa.array(is_fraud, pa.bool_())],
+        names=["batch_id", "row_number", "probability", "is_fraud"],
+    )
+    _bulk_insert(session, transactions.name, txn)
+    _bulk_insert(session, predictions.name, pred)
+    return batch
+
+
+def _bulk_insert(session: Session, table_name: str, rows: pa.Table) -> None:
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    columns = ", ".join(f'"{name}"' for name in rows.column_names)
+    if session.get_bind().dialect.name == "postgresql":
+        with (
+            dbapi.cursor() as cur,
+            cur.copy(f"COPY {table_name} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+        ):
+            for chunk in _csv_chunks(rows):
+                copy.write(chunk)
+    else:
+        marks = ", ".join("?" * rows.num_columns)
+        cur = dbapi.cursor()
+        for start in range(0, rows.num_rows, _CHUNK_ROWS):
+            part = rows.slice(start, _CHUNK_ROWS)
+            cur.executemany(
+                f"INSERT INTO {table_name} ({columns}) VALUES ({marks})",
+                zip(*(col.to_pylist() for col in part.columns), strict=True),
+            )
+        cur.close()
+
+
+def _csv_chunks(rows: pa.Table) -> Iterator[bytes]:
+    """The table as CSV text in bounded chunks (Arrow's writer prints floats round-trip exact)."""
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for batch in rows.to_batches(max_chunksize=_CHUNK_ROWS):
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+        yield buffer.getvalue()
+
+
+def list_predictions(
+    session: Session,
+    batch_id: int,
+    which: PredictionFilter,
+    offset: int,
+    limit: int,
+    order_by_probability: bool = False,
+) -> tuple[list[tuple[int, str | None, float, bool, int | None]], int]:
+    p, t = predictions.c, transactions.c
+    condition = p.batch_id == batch_id
+    if which is PredictionFilter.flagged:
+        condition = and_(condition, p.is_fraud.is_(True))
+    elif which is PredictionFilter.mistakes:
+        condition = and_(condition, t.label.is_not(None), p.is_fraud != (t.label == 1))
+    joined = predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
+    order = (p.probability.desc(), p.row_number) if order_by_probability else (p.row_number,)
+    query = (
+        select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label)
+        .select_from(joined)
+        .where(condition)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    total = session.scalar(select(func.count()).select_from(joined).where(condition)) or 0
+    return [tuple(row) for row in session.execute(query)], total  # type: ignore[misc]
+
+
+def batch_scores(session: Session, batch_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, probabilities) of a batch's labeled rows, in row order."""
+    p, t = predictions.c, transactions.c
+    rows = session.execute(
+        select(t.label, p.probability)
+        .select_from(
+            predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
+        )
+        .where(p.batch_id == batch_id, t.label.is_not(None))
+        .order_by(p.row_number)
+    ).all()
+    labels = np.array([r[0] for r in rows], dtype=np.int8)
+    return labels, np.array([r[1] for r in rows], dtype=np.float64)
+
+
+def record_model_version(session: Session, card: ModelCard) -> None:
+    """Remember a model the first time it is served (idempotent)."""
+    if session.get(ModelVersion, card.version) is not None:
+        return
+    try:
+        session.add(
+            ModelVersion(
+                version=card.version,
+                kind=card.kind,
+                threshold=card.threshold,
+                metrics=card.metrics,
+                training=card.training,
+                created_at=card.created_at,
+                first_served_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    except IntegrityError:  # another worker recorded it first
+        session.rollback()
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    names = ("batches", "transactions", "predictions", "model_versions")
+    tables = {
+        "batches": Batch.__table__,
+        "transactions": transactions,
+        "predictions": predictions,
+        "model_versions": ModelVersion.__table__,
+    }
+    return {name: session.scalar(select(func.count()).select_from(tables[name])) or 0 for name in names}

@@ -1,0 +1,16 @@
+"""The transaction layout: the Kaggle `creditcard.csv` columns, in their order."""
+
+V_COLUMNS: tuple[str, ...] = tuple(f"V{i}" for i in range(1, 29))
+# The model's input, in this exact order: what every scorer and every ONNX graph expects.
+FEATURE_COLUMNS: tuple[str, ...] = ("Time", *V_COLUMNS, "Amount")
+LABEL_COLUMN = "Class"
+ID_COLUMN = "id"
+CSV_COLUMNS: tuple[str, ...] = (*FEATURE_COLUMNS, LABEL_COLUMN)
+ALLOWED_COLUMNS: frozenset[str] = frozenset((*CSV_COLUMNS, ID_COLUMN))
+# Database column for each CSV column (lower case; `Class` is stored as `label`).
+DB_COLUMN: dict[str, str] = {
+    **{c: c.lower() for c in FEATURE_COLUMNS},
+    LABEL_COLUMN: "label",
+    ID_COLUMN: "external_id",
+}
+N_FEATURES = len(FEATURE_COLUMNS)

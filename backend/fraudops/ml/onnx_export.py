@@ -1,0 +1,61 @@
+"""Build the served ONNX graph: feature engineering + scaling + a dense network, in one file."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from fraudops.data.schema import N_FEATURES
+from fraudops.ml import features
+
+INPUT_NAME = "transactions"
+OUTPUT_NAME = "fraud_probability"
+OPSET = 17
+
+
+@dataclass(frozen=True)
+class Dense:
+    kernel: np.ndarray  # (inputs, units)
+    bias: np.ndarray  # (units,)
+    activation: Literal["relu", "sigmoid", "linear"]
+
+
+def dense_network(layers: Sequence[Dense], mean: np.ndarray, scale: np.ndarray) -> bytes:
+    """Serialise a feed-forward network (inference mode: dropout is the identity) behind the feature graph.
+
+    Built from the weights directly rather than through a converter: a dense network is a handful of
+    MatMul/Add/activation nodes, and this keeps TensorFlow out of the export path. A parity check
+    against Keras's own predictions guards it at every training run.
+    """
+    if layers[-1].activation != "sigmoid" or layers[-1].kernel.shape[1] != 1:
+        raise ValueError("the last layer must be a single sigmoid unit")
+    nodes, inits = features.onnx_nodes(INPUT_NAME, "x0", mean, scale)
+    current = "x0"
+    for i, layer in enumerate(layers):
+        inits.append(numpy_helper.from_array(layer.kernel.astype(np.float32), f"w{i}"))
+        inits.append(numpy_helper.from_array(layer.bias.astype(np.float32), f"b{i}"))
+        nodes.append(helper.make_node("MatMul", [current, f"w{i}"], [f"mm{i}"]))
+        nodes.append(helper.make_node("Add", [f"mm{i}", f"b{i}"], [f"z{i}"]))
+        if layer.activation == "linear":
+            current = f"z{i}"
+        else:
+            op = {"relu": "Relu", "sigmoid": "Sigmoid"}[layer.activation]
+            nodes.append(helper.make_node(op, [f"z{i}"], [f"a{i}"]))
+            current = f"a{i}"
+    inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "squeeze_axis"))
+    nodes.append(helper.make_node("Squeeze", [current, "squeeze_axis"], [OUTPUT_NAME]))
+
+    graph = helper.make_graph(
+        nodes,
+        "fraud_mlp",
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["n", N_FEATURES])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["n"])],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="fraudops")
+    model.ir_version = 8  # readable by every ONNX Runtime release of the last years
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()

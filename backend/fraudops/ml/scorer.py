@@ -1,0 +1,51 @@
+"""Serving: the champion's ONNX graph run by ONNX Runtime. Imports neither Keras nor TensorFlow."""
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from fraudops.data.schema import N_FEATURES
+from fraudops.ml import artifact
+
+
+class Scorer:
+    """Loaded once per process; `predict_proba` is safe to call from many threads at once."""
+
+    def __init__(self, onnx_model: bytes | Path, card: artifact.ModelCard, chunk_rows: int = 65_536) -> None:
+        self.card = card
+        options = ort.SessionOptions()
+        # One thread per call: a single row is fastest without a thread pool hand-off, and several
+        # server workers then share the cores instead of fighting over them.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            onnx_model if isinstance(onnx_model, bytes) else str(onnx_model),
+            options,
+            providers=["CPUExecutionProvider"],
+        )
+        self._input = self._session.get_inputs()[0].name
+        self._chunk_rows = chunk_rows
+
+    @classmethod
+    def load(cls, model_dir: Path, chunk_rows: int = 65_536) -> "Scorer":
+        return cls(model_dir / artifact.ONNX_FILE, artifact.read_card(model_dir), chunk_rows)
+
+    @property
+    def version(self) -> str:
+        return self.card.version
+
+    @property
+    def threshold(self) -> float:
+        return self.card.threshold
+
+    def predict_proba(self, raw: np.ndarray) -> np.ndarray:
+        """Fraud probability for each `[Time, V1..V28, Amount]` row."""
+        raw = np.ascontiguousarray(raw, dtype=np.float32)
+        if raw.ndim != 2 or raw.shape[1] != N_FEATURES:
+            raise ValueError(f"expected an array of shape (n, {N_FEATURES}), got {raw.shape}")
+        out = np.empty(len(raw), dtype=np.float64)
+        for start in range(0, len(raw), self._chunk_rows):
+            chunk = raw[start : start + self._chunk_rows]
+            out[start : start + len(chunk)] = self._session.run(None, {self._input: chunk})[0].reshape(-1)
+        return out

@@ -1,0 +1,151 @@
+"""API request and response shapes, grouped by resource."""
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    count: int
+
+
+# --- problems ---------------------------------------------------------------------------------------
+
+
+class ProblemOut(BaseModel):
+    line: int | None = Field(description="1-based line in the file (the header is line 1), or item index")
+    column: str | None
+    message: str
+
+
+class RejectedOut(BaseModel):
+    detail: str
+    problems: list[ProblemOut]
+    total: int = Field(description="all problems found; `problems` lists at most 50")
+
+
+# --- transactions and real-time predictions ---------------------------------------------------------
+
+
+class TransactionIn(BaseModel):
+    """One transaction with the Kaggle column names, keys in any order; numbers may be numeric strings."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False)
+
+    id: str | int | None = Field(default=None, description="echoed back unchanged")
+    time: float = Field(alias="Time", ge=0)
+    v1: float = Field(alias="V1")
+    v2: float = Field(alias="V2")
+    v3: float = Field(alias="V3")
+    v4: float = Field(alias="V4")
+    v5: float = Field(alias="V5")
+    v6: float = Field(alias="V6")
+    v7: float = Field(alias="V7")
+    v8: float = Field(alias="V8")
+    v9: float = Field(alias="V9")
+    v10: float = Field(alias="V10")
+    v11: float = Field(alias="V11")
+    v12: float = Field(alias="V12")
+    v13: float = Field(alias="V13")
+    v14: float = Field(alias="V14")
+    v15: float = Field(alias="V15")
+    v16: float = Field(alias="V16")
+    v17: float = Field(alias="V17")
+    v18: float = Field(alias="V18")
+    v19: float = Field(alias="V19")
+    v20: float = Field(alias="V20")
+    v21: float = Field(alias="V21")
+    v22: float = Field(alias="V22")
+    v23: float = Field(alias="V23")
+    v24: float = Field(alias="V24")
+    v25: float = Field(alias="V25")
+    v26: float = Field(alias="V26")
+    v27: float = Field(alias="V27")
+    v28: float = Field(alias="V28")
+    amount: float = Field(alias="Amount", ge=0)
+    label: Any = Field(default=None, alias="Class", description="ignored: the model never sees labels")
+
+
+class PredictionOut(BaseModel):
+    id: str | int | None = None
+    fraud_probability: float
+    is_fraud: bool
+    threshold: float
+    model_version: str
+
+
+# --- batches ----------------------------------------------------------------------------------------
+
+
+class Confusion(BaseModel):
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+
+class MetricsOut(BaseModel):
+    auprc: float = Field(description="average precision (step-wise), scikit-learn's definition")
+    prevalence: float = Field(description="fraud rate of the batch: the AUPRC of a random model")
+    roc_auc: float
+    precision: float
+    recall: float
+    f1: float
+    threshold: float
+    confusion: Confusion
+    rows: int
+    frauds: int
+
+
+class BatchPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sha256: str
+    filename: str
+    created_at: datetime
+    row_count: int
+    labeled: bool
+    fraud_count: int | None
+    flagged_count: int
+    threshold: float
+    model_version: str
+    metrics: MetricsOut | None
+    metrics_reason: str | None = Field(description="why `metrics` is null")
+    timings: dict[str, float] = Field(description="server seconds per stage of the upload")
+
+
+class BatchUploadOut(BatchPublic):
+    duplicate: bool = Field(description="true when this exact file was stored before; nothing new was stored")
+
+
+class PredictionRow(BaseModel):
+    row_number: int = Field(description="0-based row of the file (CSV line = row_number + 2)")
+    id: str | None
+    probability: float
+    is_fraud: bool
+    label: int | None = Field(description="true class when the file had one")
+
+
+# --- model and health -------------------------------------------------------------------------------
+
+
+class ModelOut(BaseModel):
+    version: str
+    kind: str
+    threshold: float
+    created_at: datetime
+    input_columns: list[str]
+    metrics: dict[str, Any]
+    training: dict[str, Any]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: str
+    model: str
+    model_version: str | None

@@ -1,0 +1,90 @@
+"""Database tables. Batches and model versions are ORM classes; the two bulk tables are plain
+Core tables because they are only ever written with COPY and read set-wise."""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    row_count: Mapped[int]
+    labeled: Mapped[bool]
+    fraud_count: Mapped[int | None]
+    flagged_count: Mapped[int]
+    threshold: Mapped[float] = mapped_column(Double)
+    model_version: Mapped[str] = mapped_column(String(100))
+    metrics: Mapped[dict[str, Any] | None]
+    metrics_reason: Mapped[str | None] = mapped_column(Text)
+    timings: Mapped[dict[str, Any]]
+
+
+class ModelVersion(Base):
+    """Every model the service has served, so a batch's `model_version` always resolves."""
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    threshold: Mapped[float] = mapped_column(Double)
+    metrics: Mapped[dict[str, Any]]
+    training: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+transactions = Table(
+    "transactions",
+    Base.metadata,
+    Column("batch_id", Integer, ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True),
+    # 0-based position in the uploaded file; the CSV line is row_number + 2.
+    Column("row_number", BigInteger, primary_key=True),
+    Column("external_id", Text, nullable=True),
+    *(Column(DB_COLUMN[c], Double, nullable=False) for c in FEATURE_COLUMNS),
+    Column("label", SmallInteger, nullable=True),
+)
+
+predictions = Table(
+    "predictions",
+    Base.metadata,
+    Column("batch_id", Integer, primary_key=True),
+    Column("row_number", BigInteger, primary_key=True),
+    Column("probability", Double, nullable=False),
+    Column("is_fraud", Boolean, nullable=False),
+    ForeignKeyConstraint(
+        ["batch_id", "row_number"],
+        ["transactions.batch_id", "transactions.row_number"],
+        ondelete="CASCADE",
+    ),
+)

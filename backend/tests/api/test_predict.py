@@ -1,0 +1,94 @@
+import random
+
+import numpy as np
+import pytest
+
+from fraudops.data import synthetic
+from fraudops.data.schema import CSV_COLUMNS
+from tests.utils import read_csv_bytes, upload
+
+
+def transactions(n: int, seed: int = 3) -> list[dict[str, object]]:
+    table = synthetic.generate(max(n, 50), seed=seed).slice(0, n)
+    return table.to_pylist()
+
+
+def shuffled_as_strings(item: dict[str, object], rnd: random.Random) -> dict[str, object]:
+    keys = list(item)
+    rnd.shuffle(keys)
+    return {k: str(item[k]) if rnd.random() < 0.5 else item[k] for k in keys}
+
+
+def test_one_transaction(client):
+    item = transactions(1)[0] | {"id": "abc-1"}
+    answer = client.post("/api/predict", json=item).json()
+    model = client.get("/api/model").json()
+    assert answer["id"] == "abc-1"
+    assert 0.0 <= answer["fraud_probability"] <= 1.0
+    assert answer["is_fraud"] == (answer["fraud_probability"] >= model["threshold"])
+    assert answer["threshold"] == model["threshold"]
+    assert answer["model_version"] == model["version"]
+
+
+def test_many_with_shuffled_keys_and_numeric_strings_match_plain_ones(client):
+    items = transactions(40)
+    rnd = random.Random(5)
+    plain = client.post("/api/predict", json=items).json()
+    messy = client.post(
+        "/api/predict", json=[shuffled_as_strings(i, rnd) | {"id": k} for k, i in enumerate(items)]
+    )
+    assert messy.status_code == 200, messy.text
+    assert [a["id"] for a in messy.json()] == list(range(40))
+    np.testing.assert_allclose(
+        [a["fraud_probability"] for a in messy.json()],
+        [a["fraud_probability"] for a in plain],
+        rtol=0,
+        atol=1e-6,
+    )
+
+
+def test_class_is_ignored(client):
+    item = transactions(1)[0]
+    assert (
+        client.post("/api/predict", json=item | {"Class": 1}).json()["fraud_probability"]
+        == client.post("/api/predict", json=item | {"Class": 0}).json()["fraud_probability"]
+    )
+
+
+def test_real_time_scores_equal_batch_scores(client, labeled_csv):
+    batch = upload(client, labeled_csv).json()
+    rows = read_csv_bytes(labeled_csv).slice(0, 25).to_pylist()
+    stored = client.get(f"/api/batches/{batch['id']}/predictions", params={"limit": 25}).json()["data"]
+    live = client.post("/api/predict", json=rows).json()
+    np.testing.assert_allclose(
+        [a["fraud_probability"] for a in live], [r["probability"] for r in stored], rtol=0, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"V3": "abc"}, "V3"),
+        ({"Amount": -1}, "Amount"),
+        ({"Time": "nan"}, "Time"),
+        ({"V1": "inf"}, "V1"),
+        ({"Merchant": "acme"}, "Merchant"),
+    ],
+)
+def test_invalid_transaction_is_422_naming_the_field(client, change, field):
+    item = transactions(1)[0] | change
+    response = client.post("/api/predict", json=[transactions(1)[0], item])
+    assert response.status_code == 422
+    assert any(field in error["loc"] and 1 in error["loc"] for error in response.json()["detail"])
+
+
+def test_missing_field_is_422(client):
+    item = transactions(1)[0]
+    del item["V20"]
+    response = client.post("/api/predict", json=item)
+    assert response.status_code == 422
+    assert any("V20" in error["loc"] for error in response.json()["detail"])
+
+
+def test_columns_are_the_kaggle_ones():
+    assert list(transactions(1)[0]) == list(CSV_COLUMNS)
