@@ -166,6 +166,10 @@ def record_model_version(session: Session, card: ModelCard) -> None:
         session.rollback()
 
 
+def list_model_versions(session: Session) -> Sequence[ModelVersion]:
+    return session.scalars(select(ModelVersion).order_by(ModelVersion.first_served_at.desc())).all()
+
+
 def table_counts(session: Session) -> dict[str, int]:
     names = ("batches", "transactions", "predictions", "model_versions")
     tables = {

@@ -144,6 +144,19 @@ class ModelOut(BaseModel):
     training: dict[str, Any]
 
 
+class ModelVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: str
+    kind: str
+    threshold: float
+    created_at: datetime
+    first_served_at: datetime
+    metrics: dict[str, Any]
+    training: dict[str, Any]
+    is_champion: bool = Field(default=False, description="the model serving right now")
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     database: str

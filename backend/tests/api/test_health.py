@@ -10,3 +10,10 @@ def test_model_describes_the_champion(client, session):
     assert {"validation", "test"} <= set(model["metrics"])
     assert model["metrics"]["test"]["auprc"] >= model["metrics"]["test"]["prevalence"]
     assert model["training"]["time_end"] >= model["training"]["time_start"]
+
+
+def test_models_lists_served_versions_and_marks_the_champion(client):
+    page = client.get("/api/models").json()
+    assert page["count"] == 1
+    assert page["data"][0]["is_champion"] is True
+    assert page["data"][0]["version"] == client.get("/api/model").json()["version"]

@@ -5,8 +5,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import text
 
+from fraudops import crud
 from fraudops.api.deps import ScorerDep, SessionDep
-from fraudops.schemas import HealthOut, ModelOut
+from fraudops.schemas import HealthOut, ModelOut, ModelVersionOut, Page
 
 router = APIRouter(tags=["health"])
 
@@ -36,3 +37,16 @@ def health(request: Request, response: Response, session: SessionDep) -> Any:
 def model(scorer: ScorerDep) -> Any:
     """The champion being served: version, kind, threshold and its training metrics."""
     return scorer.card.model_dump()
+
+
+@router.get("/models", response_model=Page[ModelVersionOut])
+def models(request: Request, session: SessionDep) -> Any:
+    """Every model this service has served, newest first; the one serving now is marked champion."""
+    scorer = request.app.state.scorer
+    rows = [
+        ModelVersionOut.model_validate(m).model_copy(
+            update={"is_champion": scorer is not None and m.version == scorer.version}
+        )
+        for m in crud.list_model_versions(session)
+    ]
+    return Page[ModelVersionOut](data=rows, count=len(rows))
