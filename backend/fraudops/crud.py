@@ -9,10 +9,11 @@ from enum import StrEnum
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import and_, func, select
+from sqlalchemy import Table, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fraudops.core import pgcopy
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.data.validate import ParsedBatch
 from fraudops.ml.artifact import ModelCard
@@ -65,21 +66,33 @@ def create_batch(
         [batch_id, row_number, pa.array(probability, pa.float64()), pa.array(is_fraud, pa.bool_())],
         names=["batch_id", "row_number", "probability", "is_fraud"],
     )
-    _bulk_insert(session, transactions.name, txn)
-    _bulk_insert(session, predictions.name, pred)
+    _bulk_insert(session, transactions, txn)
+    _bulk_insert(session, predictions, pred)
     return batch
 
 
-def _bulk_insert(session: Session, table_name: str, rows: pa.Table) -> None:
+def delete_batch(session: Session, batch_id: int) -> bool:
+    """Remove a batch, its rows and their predictions (no cascading keys there). The caller commits."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        return False
+    session.execute(predictions.delete().where(predictions.c.batch_id == batch_id))
+    session.execute(transactions.delete().where(transactions.c.batch_id == batch_id))
+    session.delete(batch)
+    return True
+
+
+def _bulk_insert(session: Session, table: Table, rows: pa.Table) -> None:
     dbapi = session.connection().connection.driver_connection
     assert dbapi is not None
+    table_name = table.name
     columns = ", ".join(f'"{name}"' for name in rows.column_names)
     if session.get_bind().dialect.name == "postgresql":
-        with (
-            dbapi.cursor() as cur,
-            cur.copy(f"COPY {table_name} ({columns}) FROM STDIN (FORMAT csv)") as copy,
-        ):
-            for chunk in _csv_chunks(rows):
+        binary = pgcopy.supports(table, rows)
+        chunks = pgcopy.encode(table, rows, _CHUNK_ROWS) if binary else _csv_chunks(rows)
+        statement = f"COPY {table_name} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
+        with dbapi.cursor() as cur, cur.copy(statement) as copy:
+            for chunk in chunks:
                 copy.write(chunk)
     else:
         marks = ", ".join("?" * rows.num_columns)
@@ -179,3 +192,45 @@ def table_counts(session: Session) -> dict[str, int]:
         "model_versions": ModelVersion.__table__,
     }
     return {name: session.scalar(select(func.count()).select_from(tables[name])) or 0 for name in names}
+
+
+def batch_probabilities(session: Session, batch_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, labels) of every row of a batch in row order; a row without a label has label -1."""
+    p, t = predictions.c, transactions.c
+    rows = session.execute(
+        select(p.probability, t.label)
+        .select_from(
+            predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
+        )
+        .where(p.batch_id == batch_id)
+        .order_by(p.row_number)
+    ).all()
+    probability = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
+    labels = np.fromiter((-1 if r[1] is None else r[1] for r in rows), dtype=np.int8, count=len(rows))
+    return probability, labels
+
+
+def iter_prediction_rows(
+    session: Session, batch_id: int, which: PredictionFilter, chunk_rows: int = 20_000
+) -> Iterator[list[tuple[int, str | None, float, bool, int | None]]]:
+    """A batch's scored rows in row order, in chunks (keyset paging, so memory stays bounded)."""
+    p, t = predictions.c, transactions.c
+    condition = p.batch_id == batch_id
+    if which is PredictionFilter.flagged:
+        condition = and_(condition, p.is_fraud.is_(True))
+    elif which is PredictionFilter.mistakes:
+        condition = and_(condition, t.label.is_not(None), p.is_fraud != (t.label == 1))
+    joined = predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
+    after = -1
+    while True:
+        chunk = session.execute(
+            select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label)
+            .select_from(joined)
+            .where(condition, p.row_number > after)
+            .order_by(p.row_number)
+            .limit(chunk_rows)
+        ).all()
+        if not chunk:
+            return
+        yield [tuple(row) for row in chunk]  # type: ignore[misc]
+        after = chunk[-1][0]

@@ -48,9 +48,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "transactions",
-        sa.Column(
-            "batch_id", sa.Integer(), sa.ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("batch_id", sa.Integer(), primary_key=True),  # no foreign key: see tables.py
         sa.Column("row_number", sa.BigInteger(), primary_key=True),
         sa.Column("external_id", sa.Text(), nullable=True),
         *(sa.Column(name, sa.Double(), nullable=False) for name in _FEATURES),
@@ -58,15 +56,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "predictions",
-        sa.Column("batch_id", sa.Integer(), primary_key=True),
+        sa.Column("batch_id", sa.Integer(), primary_key=True),  # no foreign key: see tables.py
         sa.Column("row_number", sa.BigInteger(), primary_key=True),
         sa.Column("probability", sa.Double(), nullable=False),
         sa.Column("is_fraud", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["batch_id", "row_number"],
-            ["transactions.batch_id", "transactions.row_number"],
-            ondelete="CASCADE",
-        ),
     )
 
 

@@ -1,0 +1,299 @@
+"""Benchmark the two hot paths against a real server on loopback and print the figures.
+
+1. Upload of a full-size (284,807-row) file, end to end, split into the server's stages, with the server's
+   peak memory (VmHWM) — on PostgreSQL when reachable, and on SQLite.
+2. `/api/predict` with one transaction: latency percentiles from one keep-alive client (≥ 2,000 requests),
+   and throughput from a second process driving several keep-alive connections at once.
+
+Usage: python backend/benchmarks/bench.py [--rows N] [--requests N] [--concurrency C] [--repeat K]
+Writes the figures as JSON under var/bench/ as well.
+"""
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from fraudops.core.config import Settings
+from fraudops.core.migrate import upgrade_to_head
+from fraudops.data import synthetic
+
+console = Console()
+ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def database(backend: str, workdir: Path):  # type: ignore[no-untyped-def]
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+        return
+    name = f"fraudops_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield Settings(database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}").database_url
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def server(database_url: str, model_dir: Path, workdir: Path):  # type: ignore[no-untyped-def]
+    upgrade_to_head(database_url)
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "MODEL_DIR": str(model_dir),
+        "VAR_DIR": str(workdir / "var"),
+        "MAX_UPLOAD_MB": "400",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "fraudops.main:create_app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/api/health")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("server did not become healthy")
+            time.sleep(0.2)
+        yield proc, port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def memory_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def upload(port: int, path: Path) -> tuple[float, dict[str, Any]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600, blocksize=1 << 20)
+    started = time.perf_counter()
+    with path.open("rb") as body:
+        conn.request(
+            "POST",
+            f"/api/batches?filename={path.name}",
+            body=body,
+            headers={"Content-Type": "text/csv", "Content-Length": str(path.stat().st_size)},
+        )
+        response = conn.getresponse()
+        payload = json.loads(response.read())
+    elapsed = time.perf_counter() - started
+    if response.status != 201:
+        raise RuntimeError(f"upload answered {response.status}: {str(payload)[:300]}")
+    return elapsed, payload
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def sequential_latencies(port: int, body: bytes, n: int) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Content-Type": "application/json"}
+    latencies = []
+    for _ in range(n):
+        started = time.perf_counter()
+        conn.request("POST", "/api/predict", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status != 200:
+            raise RuntimeError(f"/api/predict answered {response.status}")
+    return latencies
+
+
+def _load_worker(port: int, body: bytes, n: int, concurrency: int, out: Any) -> None:
+    """Runs in its own process: `concurrency` threads, each with one keep-alive connection."""
+    errors = 0
+    lock = threading.Lock()
+    per_thread = n // concurrency
+
+    def run() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for _ in range(per_thread):
+            conn.request("POST", "/api/predict", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                with lock:
+                    errors += 1
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(
+        {"requests": per_thread * concurrency, "seconds": time.perf_counter() - started, "errors": errors}
+    )
+
+
+def throughput(port: int, body: bytes, n: int, concurrency: int) -> dict[str, float]:
+    queue: Any = mp.get_context("spawn").Queue()
+    proc = mp.get_context("spawn").Process(target=_load_worker, args=(port, body, n, concurrency, queue))
+    proc.start()
+    result = queue.get(timeout=600)
+    proc.join()
+    return {**result, "rps": result["requests"] / result["seconds"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=284_807)
+    parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3, help="uploads per backend (each a different file)")
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
+    args = parser.parse_args()
+
+    settings = Settings()
+    if not (settings.model_dir / "model.onnx").is_file():
+        sys.exit(f"no model in {settings.model_dir}: run `fraudops prepare` first")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    files = []
+    for k in range(args.repeat):
+        path = args.workdir / f"creditcard_{args.rows}_seed{100 + k}.csv"
+        if not path.is_file():
+            console.print(f"generating {path}")
+            synthetic.write_csv(synthetic.generate(args.rows, seed=100 + k), path)
+        files.append(path)
+
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(),
+        "rows": args.rows,
+        "file_mb": round(files[0].stat().st_size / 1e6, 1),
+        "cpus": os.cpu_count(),
+        "upload": {},
+        "predict": {},
+    }
+    for backend in args.backends.split(","):
+        with (
+            database(backend, args.workdir) as url,
+            server(url, settings.model_dir, args.workdir) as (proc, port),
+        ):
+            baseline_rss = memory_kib(proc.pid, "VmRSS")
+            runs = []
+            for path in files:
+                seconds, batch = upload(port, path)
+                runs.append({"seconds": seconds, **{k: v for k, v in batch["timings"].items()}})
+                console.print(f"{backend}: uploaded {path.name} in {seconds:.2f} s {batch['timings']}")
+            report["upload"][backend] = {
+                "runs": runs,
+                "median": {key: statistics.median(r[key] for r in runs) for key in runs[0]},
+                "server_rss_before_mib": round(baseline_rss / 1024, 1),
+                "server_peak_rss_mib": round(memory_kib(proc.pid, "VmHWM") / 1024, 1),
+            }
+            if backend == args.backends.split(",")[0]:
+                row = synthetic.generate(50, seed=1).slice(10, 1).to_pylist()[0]
+                body = json.dumps(row).encode()
+                sequential_latencies(port, body, 200)  # warm-up
+                latencies = sequential_latencies(port, body, args.requests)
+                load = throughput(port, body, max(args.requests, 4_000), args.concurrency)
+                report["predict"] = {
+                    "backend": backend,
+                    "requests": len(latencies),
+                    "p50_ms": percentile(latencies, 50) * 1e3,
+                    "p90_ms": percentile(latencies, 90) * 1e3,
+                    "p99_ms": percentile(latencies, 99) * 1e3,
+                    "sequential_rps": len(latencies) / sum(latencies),
+                    "concurrency": args.concurrency,
+                    "concurrent_rps": load["rps"],
+                    "concurrent_requests": load["requests"],
+                    "concurrent_errors": load["errors"],
+                }
+
+    table = Table(title=f"upload of {args.rows:,} rows ({report['file_mb']} MB), median of {args.repeat}")
+    table.add_column("backend")
+    for col in ("end to end s", "receive", "parse+validate", "score", "metrics", "store", "peak RSS MiB"):
+        table.add_column(col, justify="right")
+    for backend, figures in report["upload"].items():
+        m = figures["median"]
+        table.add_row(
+            backend,
+            f"{m['seconds']:.2f}",
+            f"{m['receive']:.2f}",
+            f"{m['parse_validate']:.2f}",
+            f"{m['score']:.2f}",
+            f"{m['metrics']:.2f}",
+            f"{m['store']:.2f}",
+            f"{figures['server_peak_rss_mib']:.0f}",
+        )
+    console.print(table)
+    p = report["predict"]
+    table = Table(title=f"POST /api/predict, one transaction, loopback ({p['backend']} app)")
+    for col in (
+        "requests",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "req/s (1 client)",
+        f"req/s (c={p['concurrency']})",
+        "errors",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(p["requests"]),
+        f"{p['p50_ms']:.2f}",
+        f"{p['p90_ms']:.2f}",
+        f"{p['p99_ms']:.2f}",
+        f"{p['sequential_rps']:.0f}",
+        f"{p['concurrent_rps']:.0f}",
+        str(p["concurrent_errors"]),
+    )
+    console.print(table)
+    out = args.workdir / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2))
+    console.print(f"figures written to {out}")
+
+
+if __name__ == "__main__":
+    main()
