@@ -162,3 +162,38 @@ class HealthOut(BaseModel):
     database: str
     model: str
     model_version: str | None
+
+
+# --- batch charts and demo files --------------------------------------------------------------------
+
+
+class CurvePoint(BaseModel):
+    recall: float
+    precision: float
+    threshold: float | None = Field(description="the lowest score flagged at this point; null at recall 0")
+
+
+class HistogramBin(BaseModel):
+    start: float
+    end: float
+    legit: int = Field(description="rows labelled legitimate (Class=0) whose score falls in [start, end)")
+    fraud: int = Field(description="rows labelled fraud (Class=1) in the bin")
+    unlabeled: int = Field(description="rows without a label in the bin")
+
+
+class BatchCurvesOut(BaseModel):
+    batch_id: int
+    threshold: float
+    pr_curve: list[CurvePoint] = Field(
+        description="precision–recall curve from the stored scores, downsampled; empty without both classes"
+    )
+    histogram: list[HistogramBin] = Field(description="score histogram over [0, 1] split by true class")
+    reason: str | None = Field(description="why `pr_curve` is empty")
+
+
+class DemoFileOut(BaseModel):
+    name: str
+    filename: str
+    rows: int = Field(description="data rows (lines after the header)")
+    size_bytes: int
+    description: str

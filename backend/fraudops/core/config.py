@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:5173"]
     # The built React page, served at / when present.
     frontend_dist: Path = Path("frontend/dist")
+    # The prepared data_splits files offered by demo mode (only the known split names, never any path).
+    demo_dir: Path = Path("data_splits")
 
     @field_validator("database_url")
     @classmethod
