@@ -14,9 +14,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -30,18 +28,13 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from fraudops import devtools
 from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
 
 console = Console()
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -60,45 +53,18 @@ def database(backend: str, workdir: Path):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def server(database_url: str, model_dir: Path, workdir: Path):  # type: ignore[no-untyped-def]
+def app_server(
+    database_url: str, model_dir: Path, workdir: Path, app: str = "fraudops.main:create_app", workers: int = 1
+):  # type: ignore[no-untyped-def]
     upgrade_to_head(database_url)
-    port = free_port()
-    env = os.environ | {
+    env = {
         "DATABASE_URL": database_url,
         "MODEL_DIR": str(model_dir),
         "VAR_DIR": str(workdir / "var"),
         "MAX_UPLOAD_MB": "400",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "fraudops.main:create_app",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    proc = subprocess.Popen(cmd, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not become healthy")
-            time.sleep(0.2)
-        yield proc, port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with devtools.server(env, app=app, workers=workers) as running:
+        yield running
 
 
 def memory_kib(pid: int, field: str) -> int:
@@ -218,7 +184,7 @@ def main() -> None:
     for backend in args.backends.split(","):
         with (
             database(backend, args.workdir) as url,
-            server(url, settings.model_dir, args.workdir) as (proc, port),
+            app_server(url, settings.model_dir, args.workdir) as (proc, port),
         ):
             baseline_rss = memory_kib(proc.pid, "VmRSS")
             runs = []

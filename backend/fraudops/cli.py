@@ -125,6 +125,96 @@ def serve(
     )
 
 
+@app.command()
+def stream(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV in the creditcard.csv layout")
+    ],
+    api: Annotated[str | None, typer.Option(help="API base URL, e.g. http://127.0.0.1:8000")] = None,
+    broker: Annotated[str | None, typer.Option(help="Redis URL: publish to the stream instead")] = None,
+    rate: Annotated[float | None, typer.Option(min=0.001, help="transactions per second")] = None,
+    speed: Annotated[
+        float | None, typer.Option(min=0.001, help="follow the Time column, this many times faster")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1)] = 8,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    out: Annotated[Path, typer.Option(help="folder for the JSON report")] = Path("var/streams"),
+    record: Annotated[str | None, typer.Option(help="API URL to record the run at (default: --api)")] = None,
+) -> None:
+    """Replay a CSV as live transactions against /api/predict or the Redis stream, and report."""
+    import asyncio
+    import json
+    from datetime import UTC, datetime
+
+    from fraudops.stream import producer
+
+    settings = get_settings()
+    replay = producer.Replay(
+        file=file, api=api, broker=broker, stream_key=settings.stream_key, rate=rate, speed=speed,
+        concurrency=concurrency, limit=limit,
+    )  # fmt: skip
+    summary = asyncio.run(producer.run(replay, console))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"stream-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps(summary, indent=2))
+    _print_stream(summary)
+    console.print(f"report written to {path}")
+    target_api = record or api
+    if target_api:
+        run_id = producer.record(target_api, file, "api" if api else "broker", summary)
+        console.print(f"recorded as stream run {run_id} (GET /api/streams)")
+
+
+@app.command()
+def worker(
+    consumer: Annotated[str | None, typer.Option(help="consumer name (default: host and pid)")] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 256,
+    block_ms: Annotated[int, typer.Option(min=1)] = 1_000,
+    claim_idle_ms: Annotated[
+        int, typer.Option(min=1, help="claim messages pending longer than this")
+    ] = 5_000,
+    idle_exit_s: Annotated[float | None, typer.Option(help="exit after this long without messages")] = None,
+    crash_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Score transactions from the Redis stream in micro-batches into the prediction log."""
+    import os
+    import socket
+
+    import redis
+    from sqlalchemy.orm import sessionmaker
+
+    from fraudops.core.db import make_engine
+    from fraudops.ml.scorer import Scorer
+    from fraudops.stream.worker import Worker, WorkerConfig
+
+    settings = get_settings()
+    config = WorkerConfig(
+        stream=settings.stream_key, group=settings.stream_group,
+        consumer=consumer or f"{socket.gethostname()}-{os.getpid()}", batch_size=batch_size,
+        block_ms=block_ms, claim_idle_ms=claim_idle_ms, crash_after_batches=crash_after_batches,
+    )  # fmt: skip
+    engine = make_engine(settings.sqlalchemy_url)
+    scorer = Scorer.load(settings.model_dir, settings.score_chunk_rows)
+    console.print(f"worker {config.consumer}: {settings.stream_key} → prediction log, model {scorer.version}")
+    Worker(redis.Redis.from_url(settings.redis_url), scorer, sessionmaker(engine), config).run(idle_exit_s)
+    engine.dispose()
+
+
+def _print_stream(summary: dict) -> None:  # type: ignore[type-arg]
+    table = Table("sent", "answered", "errors", "req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms")
+    lat = summary["latency_ms"] or dict.fromkeys(("p50", "p90", "p95", "p99"), float("nan"))
+    table.add_row(
+        str(summary["sent"]), str(summary["answered"]), str(summary["errors"]),
+        f"{summary['throughput_rps']:.0f}",
+        *(f"{lat[k]:.2f}" for k in ("p50", "p90", "p95", "p99")),
+    )  # fmt: skip
+    console.print(table)
+    if summary["metrics"]:
+        m = summary["metrics"]
+        scores = f"precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}"
+        console.print(f"{scores}  confusion {m['confusion']}")
+
+
 def _print_splits(splits: list) -> None:  # type: ignore[type-arg]
     table = Table("split", "rows", "frauds", "Time from", "Time to", "file")
     for s in splits:
@@ -138,3 +228,7 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

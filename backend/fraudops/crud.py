@@ -5,11 +5,14 @@ import io
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Table, and_, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +20,7 @@ from fraudops.core import pgcopy
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.data.validate import ParsedBatch
 from fraudops.ml.artifact import ModelCard
-from fraudops.tables import Batch, ModelVersion, predictions, transactions
+from fraudops.tables import Base, Batch, ModelVersion, StreamRun, prediction_log, predictions, transactions
 
 _CHUNK_ROWS = 50_000
 
@@ -184,18 +187,81 @@ def list_model_versions(session: Session) -> Sequence[ModelVersion]:
 
 
 def table_counts(session: Session) -> dict[str, int]:
-    names = ("batches", "transactions", "predictions", "model_versions")
-    tables = {
-        "batches": Batch.__table__,
-        "transactions": transactions,
-        "predictions": predictions,
-        "model_versions": ModelVersion.__table__,
+    """Row count of every table the app owns."""
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table)) or 0
+        for table in Base.metadata.sorted_tables
     }
-    return {name: session.scalar(select(func.count()).select_from(tables[name])) or 0 for name in names}
+
+
+# --- prediction log, feedback, stream runs -----------------------------------------------------------
+
+
+def append_prediction_log(session: Session, rows: pa.Table, idempotent: bool = False) -> None:
+    """Add logged predictions. `idempotent` skips request ids already present (stream redeliveries)."""
+    if not idempotent:
+        _bulk_insert(session, prediction_log, rows)
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(prediction_log).on_conflict_do_nothing(), rows.to_pylist())
+
+
+def apply_feedback(session: Session, labels: dict[str, int]) -> list[str]:
+    """Set the true class of logged predictions; returns the request ids that are not in the log."""
+    known = set(
+        session.scalars(
+            select(prediction_log.c.request_id).where(prediction_log.c.request_id.in_(list(labels)))
+        )
+    )
+    now = datetime.now(UTC)
+    for label in (0, 1):
+        ids = [r for r, value in labels.items() if value == label and r in known]
+        if ids:
+            session.execute(
+                prediction_log.update()
+                .where(prediction_log.c.request_id.in_(ids))
+                .values(label=label, labeled_at=now)
+            )
+    return [r for r in labels if r not in known]
+
+
+def labeled_feedback(session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """Logged predictions that received a true class: (raw features (n, 30), labels), in time order."""
+    columns = [prediction_log.c[DB_COLUMN[c]] for c in FEATURE_COLUMNS]
+    rows = session.execute(
+        select(*columns, prediction_log.c.label)
+        .where(prediction_log.c.label.is_not(None))
+        .order_by(prediction_log.c.time, prediction_log.c.received_at)
+    ).all()
+    data = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_COLUMNS) + 1)
+    return data[:, :-1], data[:, -1].astype(np.int8)
+
+
+def prediction_log_count(session: Session, source: str | None = None) -> int:
+    query = select(func.count()).select_from(prediction_log)
+    if source is not None:
+        query = query.where(prediction_log.c.source == source)
+    return session.scalar(query) or 0
+
+
+def create_stream_run(session: Session, source_file: str, target: str, summary: dict[str, Any]) -> StreamRun:
+    run = StreamRun(source_file=source_file[:255], target=target, summary=summary)
+    session.add(run)
+    session.commit()
+    return run
+
+
+def list_stream_runs(session: Session, offset: int, limit: int) -> tuple[Sequence[StreamRun], int]:
+    rows = session.scalars(select(StreamRun).order_by(StreamRun.id.desc()).offset(offset).limit(limit)).all()
+    return rows, session.scalar(select(func.count()).select_from(StreamRun)) or 0
+
+
+# --- reads for the batch charts and the CSV download ------------------------------------------------
 
 
 def batch_probabilities(session: Session, batch_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities, labels) of every row of a batch in row order; a row without a label has label -1."""
+    """(probabilities, labels) of every row of a batch in row order; label -1 where the file had none."""
     p, t = predictions.c, transactions.c
     rows = session.execute(
         select(p.probability, t.label)
@@ -205,32 +271,19 @@ def batch_probabilities(session: Session, batch_id: int) -> tuple[np.ndarray, np
         .where(p.batch_id == batch_id)
         .order_by(p.row_number)
     ).all()
-    probability = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
-    labels = np.fromiter((-1 if r[1] is None else r[1] for r in rows), dtype=np.int8, count=len(rows))
-    return probability, labels
+    scores = np.array([r[0] for r in rows], dtype=np.float64)
+    labels = np.array([-1 if r[1] is None else r[1] for r in rows], dtype=np.int8)
+    return scores, labels
 
 
 def iter_prediction_rows(
-    session: Session, batch_id: int, which: PredictionFilter, chunk_rows: int = 20_000
+    session: Session, batch_id: int, which: PredictionFilter, chunk_rows: int = 10_000
 ) -> Iterator[list[tuple[int, str | None, float, bool, int | None]]]:
-    """A batch's scored rows in row order, in chunks (keyset paging, so memory stays bounded)."""
-    p, t = predictions.c, transactions.c
-    condition = p.batch_id == batch_id
-    if which is PredictionFilter.flagged:
-        condition = and_(condition, p.is_fraud.is_(True))
-    elif which is PredictionFilter.mistakes:
-        condition = and_(condition, t.label.is_not(None), p.is_fraud != (t.label == 1))
-    joined = predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
-    after = -1
+    """A batch's scored rows in row order, in chunks, with the same filters as list_predictions."""
+    offset = 0
     while True:
-        chunk = session.execute(
-            select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label)
-            .select_from(joined)
-            .where(condition, p.row_number > after)
-            .order_by(p.row_number)
-            .limit(chunk_rows)
-        ).all()
-        if not chunk:
+        rows, _ = list_predictions(session, batch_id, which, offset, chunk_rows)
+        if not rows:
             return
-        yield [tuple(row) for row in chunk]  # type: ignore[misc]
-        after = chunk[-1][0]
+        yield rows
+        offset += len(rows)

@@ -11,11 +11,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 
 from fraudops import __version__, crud
-from fraudops.api.routes import batches, health, predict
+from fraudops.api.routes import batch_charts, batches, demo, feedback, health, predict, streams
 from fraudops.core.config import Settings, get_settings
 from fraudops.core.db import make_engine
 from fraudops.ml import artifact
 from fraudops.ml.scorer import Scorer
+from fraudops.predlog import PredictionLog
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api")
-    for module in (batches, predict, health):
+    for module in (batches, batch_charts, demo, predict, feedback, streams, health):
         router.include_router(module.router)
     return router
 
@@ -49,7 +50,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning(
                 "no model in %s: /api/predict and uploads answer 503 until one exists", settings.model_dir
             )
+        app.state.prediction_log = PredictionLog(
+            app.state.session_factory,
+            flush_rows=settings.predlog_flush_rows,
+            flush_seconds=settings.predlog_flush_seconds,
+            max_pending=settings.predlog_max_pending,
+        )
+        app.state.prediction_log.start()
         yield
+        await app.state.prediction_log.close()  # requests have drained: write the rest
         engine.dispose()
 
     app = FastAPI(

@@ -71,6 +71,7 @@ class TransactionIn(BaseModel):
 
 
 class PredictionOut(BaseModel):
+    request_id: str = Field(description="key of this prediction in the log; send it back with the true class")
     id: str | int | None = None
     fraud_probability: float
     is_fraud: bool
@@ -162,6 +163,7 @@ class HealthOut(BaseModel):
     database: str
     model: str
     model_version: str | None
+    prediction_log: dict[str, int] = Field(description="rows written, waiting in memory, dropped")
 
 
 # --- batch charts and demo files --------------------------------------------------------------------

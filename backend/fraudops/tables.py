@@ -85,3 +85,36 @@ predictions = Table(
     Column("probability", Double, nullable=False),
     Column("is_fraud", Boolean, nullable=False),
 )
+
+
+# Every real-time prediction (HTTP /api/predict and the stream workers), written in batches off the
+# request path. `request_id` is the idempotency key: a redelivered stream message cannot log twice.
+prediction_log = Table(
+    "prediction_log",
+    Base.metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("source", String(16), nullable=False),  # "api" or "stream"
+    Column("external_id", Text, nullable=True),
+    *(Column(DB_COLUMN[c], Double, nullable=False) for c in FEATURE_COLUMNS),
+    Column("probability", Double, nullable=False),
+    Column("is_fraud", Boolean, nullable=False),
+    Column("threshold", Double, nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("latency_ms", Double, nullable=False),
+    # Filled later by POST /api/feedback: the true class, which makes the row training data.
+    Column("label", SmallInteger, nullable=True),
+    Column("labeled_at", DateTime(timezone=True), nullable=True),
+)
+
+
+class StreamRun(Base):
+    """One replay by the stream producer, with the figures it measured."""
+
+    __tablename__ = "stream_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source_file: Mapped[str] = mapped_column(String(255))
+    target: Mapped[str] = mapped_column(String(16))  # "api" or "broker"
+    summary: Mapped[dict[str, Any]]

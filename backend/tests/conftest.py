@@ -20,6 +20,7 @@ from fraudops.core.db import make_engine
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
 from fraudops.main import create_app
+from fraudops.tables import Base
 from tests.utils import raw_and_labels
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -82,12 +83,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
+    names = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE predictions, transactions, batches, model_versions RESTART IDENTITY"))
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY"))
         else:
-            for table in ("predictions", "transactions", "batches", "model_versions"):
-                conn.execute(text(f"DELETE FROM {table}"))
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
     yield engine
     engine.dispose()
 

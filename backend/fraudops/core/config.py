@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     # The prepared data_splits files offered by demo mode (only the known split names, never any path).
     demo_dir: Path = Path("data_splits")
 
+    # Prediction log (see fraudops/predlog.py): flush when this many rows wait, or after this long.
+    predlog_flush_rows: int = Field(default=2_000, gt=0)
+    predlog_flush_seconds: float = Field(default=0.5, gt=0)
+    predlog_max_pending: int = Field(default=200_000, gt=0)
+    # Redis for the stream producer's --broker mode and `fraudops worker`.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    stream_key: str = "fraudops:transactions"
+    stream_group: str = "fraudops-scorers"
+
     @field_validator("database_url")
     @classmethod
     def _driver_form(cls, url: str) -> str:

@@ -2,6 +2,7 @@
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -44,6 +45,19 @@ class _EpochLog(keras.callbacks.Callback):
         )
 
 
+# Called after every epoch with (epoch number from 1, max_epochs, Keras's logs): drives progress bars.
+EpochHook = Callable[[int, int, dict[str, float]], None]
+
+
+class _EpochHook(keras.callbacks.Callback):
+    def __init__(self, hook: EpochHook, max_epochs: int) -> None:
+        super().__init__()
+        self._hook, self._max_epochs = hook, max_epochs
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self._hook(epoch + 1, self._max_epochs, dict(logs or {}))
+
+
 def build(n_inputs: int, params: MLPParams) -> keras.Model:
     inputs = keras.Input(shape=(n_inputs,))
     x = inputs
@@ -62,7 +76,12 @@ def build(n_inputs: int, params: MLPParams) -> keras.Model:
 
 
 def fit(
-    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, params: MLPParams
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    params: MLPParams,
+    on_epoch: EpochHook | None = None,
 ) -> tuple[keras.Model, int]:
     """Fit on standardised features with early stopping on validation AUPRC (best weights restored).
 
@@ -82,7 +101,7 @@ def fit(
         epochs=params.max_epochs,
         batch_size=params.batch_size,
         class_weight={0: 1.0, 1: weight},
-        callbacks=[stop, _EpochLog()],
+        callbacks=[stop, _EpochLog(), *([_EpochHook(on_epoch, params.max_epochs)] if on_epoch else [])],
         verbose=0,
     )
     return model, len(history.history["loss"])

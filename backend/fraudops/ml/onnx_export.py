@@ -59,3 +59,44 @@ def dense_network(layers: Sequence[Dense], mean: np.ndarray, scale: np.ndarray) 
     model.ir_version = 8  # readable by every ONNX Runtime release of the last years
     onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString()
+
+
+def wrap_classifier(
+    classifier: onnx.ModelProto, mean: np.ndarray, scale: np.ndarray, probabilities: str = "probabilities"
+) -> bytes:
+    """Put the feature graph in front of a converted classifier (skl2onnx / onnxmltools output whose
+    single input takes the engineered features and whose `probabilities` output is `[n, 2]`), and keep
+    only the fraud column: raw transactions in, `fraud_probability` `[n]` out, in one file.
+
+    `mean` / `scale` are the standardisation fitted on training rows (zeros / ones for models that do
+    not scale). Names of the classifier's graph are prefixed so they cannot collide with ours.
+    """
+    if len(classifier.graph.input) != 1:
+        raise ValueError("the classifier graph must have exactly one input")
+    inner = onnx.compose.add_prefix(classifier, "clf_")
+    inner_input = inner.graph.input[0].name
+    inner_probabilities = "clf_" + probabilities
+    if inner_probabilities not in {o.name for o in inner.graph.output}:
+        raise ValueError(f"the classifier graph has no output named {probabilities!r}")
+    nodes, inits = features.onnx_nodes(INPUT_NAME, inner_input, mean, scale)
+    inits.append(numpy_helper.from_array(np.array(1, dtype=np.int64), "fraud_column"))
+    tail = helper.make_node("Gather", [inner_probabilities, "fraud_column"], [OUTPUT_NAME], axis=1)
+    graph = helper.make_graph(
+        [*nodes, *inner.graph.node, tail],
+        "fraud_classifier",
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["n", N_FEATURES])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["n"])],
+        initializer=[*inits, *inner.graph.initializer],
+        value_info=list(inner.graph.value_info),
+    )
+    opsets = {o.domain: o.version for o in classifier.opset_import}
+    # The feature nodes need opset 13 or later (Squeeze/Slice forms); keep the classifier's own if newer.
+    opsets[""] = max(opsets.get("", 0), 13)
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid(domain, version) for domain, version in sorted(opsets.items())],
+        producer_name="fraudops",
+    )
+    model.ir_version = max(classifier.ir_version, 8)
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()

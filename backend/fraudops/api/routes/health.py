@@ -25,7 +25,13 @@ def health(request: Request, response: Response, session: SessionDep) -> Any:
     healthy = database == "ok" and scorer is not None
     if not healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    prediction_log = request.app.state.prediction_log
     return HealthOut(
+        prediction_log={
+            "written": prediction_log.written,
+            "pending": prediction_log.pending,
+            "dropped": prediction_log.dropped,
+        },
         status="ok" if healthy else "degraded",
         database=database,
         model=model,

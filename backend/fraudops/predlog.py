@@ -1,0 +1,143 @@
+"""The prediction log: every real-time prediction is persisted, off the request's critical path.
+
+Requests append their results to an in-memory buffer (a list append, no I/O). A background task
+flushes the buffer every `flush_seconds`, or sooner once `flush_rows` are waiting, with one bulk write
+(COPY on PostgreSQL) in a worker thread. Shutdown flushes whatever is left, so a clean stop loses
+nothing. A crash loses at most what was buffered: about `flush_seconds` of traffic. If the database
+is unreachable, entries are kept and retried up to `max_pending` rows; beyond that new entries are
+dropped and counted (`dropped`, shown by /api/health) rather than failing or slowing predictions.
+"""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session, sessionmaker
+
+from fraudops import crud
+from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Chunk:
+    """The predictions of one request (or one stream micro-batch)."""
+
+    request_ids: list[str]
+    received_at: datetime
+    source: str
+    external_ids: list[str | None]
+    features: np.ndarray  # (n, 30) raw transaction values
+    probability: np.ndarray
+    is_fraud: np.ndarray
+    threshold: float
+    model_version: str
+    latency_ms: float | np.ndarray  # one figure for the chunk, or one per row
+
+    def __len__(self) -> int:
+        return len(self.request_ids)
+
+
+def to_table(chunks: list[Chunk]) -> pa.Table:
+    """Rows for the `prediction_log` table, in its column order."""
+    sizes = [len(c) for c in chunks]
+    features = np.vstack([c.features for c in chunks]).astype(np.float64)
+    repeat = lambda values: np.repeat(np.asarray(values, dtype=object), sizes)  # noqa: E731
+    columns: dict[str, Any] = {
+        "request_id": pa.array([r for c in chunks for r in c.request_ids], pa.string()),
+        "received_at": pa.array(repeat([c.received_at for c in chunks]), pa.timestamp("us", tz="UTC")),
+        "source": pa.array(repeat([c.source for c in chunks]), pa.string()),
+        "external_id": pa.array([e for c in chunks for e in c.external_ids], pa.string()),
+        **{DB_COLUMN[name]: pa.array(features[:, j]) for j, name in enumerate(FEATURE_COLUMNS)},
+        "probability": pa.array(np.concatenate([c.probability for c in chunks]).astype(np.float64)),
+        "is_fraud": pa.array(np.concatenate([c.is_fraud for c in chunks]).astype(bool)),
+        "threshold": pa.array(repeat([c.threshold for c in chunks]).astype(np.float64)),
+        "model_version": pa.array(repeat([c.model_version for c in chunks]), pa.string()),
+        "latency_ms": pa.array(
+            np.concatenate([np.broadcast_to(np.asarray(c.latency_ms, np.float64), len(c)) for c in chunks])
+        ),
+    }
+    return pa.table(columns)
+
+
+@dataclass
+class PredictionLog:
+    session_factory: sessionmaker[Session]
+    flush_rows: int = 2_000
+    flush_seconds: float = 0.5
+    max_pending: int = 200_000
+    written: int = 0
+    dropped: int = 0
+    _pending: list[Chunk] = field(default_factory=list)
+    _pending_rows: int = 0
+    _writing_rows: int = 0
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _task: asyncio.Task[None] | None = None
+
+    def record(self, chunk: Chunk) -> None:
+        """Queue a request's predictions. Never blocks and never raises."""
+        if self._pending_rows + len(chunk) > self.max_pending:
+            self.dropped += len(chunk)
+            return
+        self._pending.append(chunk)
+        self._pending_rows += len(chunk)
+        if self._pending_rows >= self.flush_rows:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Rows not yet committed: queued, or being written right now."""
+        return self._pending_rows + self._writing_rows
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="prediction-log-flusher")
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.flush_seconds)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:  # keep the flusher alive; the entries stay queued for the next try
+                log.exception("prediction log flush failed; %d rows kept for retry", self._pending_rows)
+                await asyncio.sleep(self.flush_seconds)
+
+    async def flush(self) -> int:
+        """Write everything queued so far; returns the number of rows written."""
+        async with self._lock:
+            chunks, rows = self._pending, self._pending_rows
+            if not chunks:
+                return 0
+            self._pending, self._pending_rows, self._writing_rows = [], 0, rows
+            try:
+                await run_in_threadpool(self._write, chunks)
+            except BaseException:
+                self._pending[:0] = chunks  # put them back in front, in order
+                self._pending_rows += rows
+                self._writing_rows = 0
+                raise
+            self.written += rows  # before clearing `writing`, so written + pending never dips
+            self._writing_rows = 0
+            return rows
+
+    def _write(self, chunks: list[Chunk]) -> None:
+        with self.session_factory() as session:
+            crud.append_prediction_log(session, to_table(chunks))
+            session.commit()
+
+    async def close(self) -> None:
+        """Stop the flusher and write what is left (called on shutdown, after requests have drained)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

@@ -1,0 +1,1 @@
+"""Live traffic: the stream producer and the Redis-stream workers."""
