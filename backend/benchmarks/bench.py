@@ -14,7 +14,9 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -33,7 +35,7 @@ from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
 
-console = Console()
+console = Console(width=200)  # full tables even when piped to a file
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -62,6 +64,7 @@ def app_server(
         "MODEL_DIR": str(model_dir),
         "VAR_DIR": str(workdir / "var"),
         "MAX_UPLOAD_MB": "400",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),  # so uvicorn finds benchmarks.floor_app
     }
     with devtools.server(env, app=app, workers=workers) as running:
         yield running
@@ -149,12 +152,100 @@ def throughput(port: int, body: bytes, n: int, concurrency: int) -> dict[str, fl
     return {**result, "rps": result["requests"] / result["seconds"]}
 
 
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[%s]]
+"""
+
+
+def _wrk_ms(text: str) -> float:
+    for unit, factor in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if text.endswith(unit):
+            return float(text.removesuffix(unit)) * factor
+    raise ValueError(f"unknown wrk duration {text!r}")
+
+
+def run_wrk(port: int, body: bytes, connections: int, seconds: int, workdir: Path) -> dict[str, float]:
+    """wrk in its own process, `connections` keep-alive connections for `seconds`."""
+    script = workdir / "predict.lua"
+    script.write_text(WRK_SCRIPT % body.decode())
+    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+           "-s", str(script), f"http://127.0.0.1:{port}/api/predict"]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    figures: dict[str, float] = {"errors": 0.0}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("50%", "90%", "99%"):
+            figures[f"p{parts[0][:-1]}_ms"] = _wrk_ms(parts[1])
+        elif line.startswith("Requests/sec:"):
+            figures["rps"] = float(parts[1])
+        elif "requests in" in line:
+            figures["requests"] = float(parts[0])
+        elif line.strip().startswith(("Non-2xx", "Socket errors")):
+            figures["errors"] += sum(float(x.strip(",")) for x in parts if x.strip(",").isdigit())
+    return figures
+
+
+def python_load(port: int, body: bytes, connections: int, seconds: int, _workdir: Path) -> dict[str, float]:
+    """Fallback when wrk is not installed: sequential latencies, or threads in a second process."""
+    n = max(2_000, 600 * seconds)
+    if connections == 1:
+        latencies = sequential_latencies(port, body, n)
+        return {"requests": n, "rps": n / sum(latencies), "errors": 0.0,
+                **{f"p{q}_ms": percentile(latencies, q) * 1e3 for q in (50, 90, 99)}}  # fmt: skip
+    load = throughput(port, body, n, connections)
+    return {"requests": load["requests"], "rps": load["rps"], "errors": load["errors"]}
+
+
+def measure_predict(
+    database_url: str, model_dir: Path, args: argparse.Namespace, backend: str
+) -> dict[str, Any]:
+    """Latency at one connection and throughput at `concurrency`, for the floor and for the real app."""
+    load = run_wrk if shutil.which("wrk") else python_load
+    row = synthetic.generate(50, seed=1).slice(10, 1).to_pylist()[0]
+    body = json.dumps(row).encode()
+    results: dict[str, Any] = {
+        "generator": "wrk" if load is run_wrk else "python", "backend": backend,
+        "seconds_per_run": args.seconds, "concurrency": args.concurrency, "targets": {},
+    }  # fmt: skip
+    targets = [("floor (bare FastAPI + ORT)", "benchmarks.floor_app:create_app", 1)]
+    targets += [(f"/api/predict, {w} worker(s)", "fraudops.main:create_app", w) for w in (1, 2)]
+    for name, app, workers in targets:
+        with app_server(database_url, model_dir, args.workdir, app=app, workers=workers) as (_, port):
+            load(port, body, 1, 1, args.workdir)  # warm-up
+            single = load(port, body, 1, args.seconds, args.workdir)
+            loaded = load(port, body, args.concurrency, args.seconds, args.workdir)
+        results["targets"][name] = {"c1": single, f"c{args.concurrency}": loaded}
+        console.print(f"{name}: c=1 {single}, c={args.concurrency} {loaded}")
+    return results
+
+
+def print_predict(results: dict[str, Any]) -> None:
+    c = results["concurrency"]
+    table = Table(
+        title=f"one transaction over HTTP, loopback, {results['generator']}, {results['backend']} log"
+    )
+    for col in ("target", "requests c=1", "p50 ms", "p90 ms", "p99 ms", f"req/s c={c}", f"p99 ms c={c}",
+                "errors", "p50 × floor", "req/s ÷ floor"):  # fmt: skip
+        table.add_column(col, justify="right")
+    floor = next(iter(results["targets"].values()))
+    for name, figures in results["targets"].items():
+        single, loaded = figures["c1"], figures[f"c{c}"]
+        table.add_row(
+            name, f"{single['requests']:.0f}", f"{single['p50_ms']:.2f}", f"{single['p90_ms']:.2f}",
+            f"{single['p99_ms']:.2f}", f"{loaded['rps']:.0f}", f"{loaded.get('p99_ms', float('nan')):.2f}",
+            f"{single['errors'] + loaded['errors']:.0f}", f"{single['p50_ms'] / floor['c1']['p50_ms']:.2f}",
+            f"{loaded['rps'] / floor[f'c{c}']['rps']:.2f}",
+        )  # fmt: skip
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=284_807)
-    parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument("--seconds", type=int, default=5, help="duration of each load run")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3, help="uploads per backend (each a different file)")
     parser.add_argument("--backends", default="postgresql,sqlite")
@@ -198,24 +289,9 @@ def main() -> None:
                 "server_rss_before_mib": round(baseline_rss / 1024, 1),
                 "server_peak_rss_mib": round(memory_kib(proc.pid, "VmHWM") / 1024, 1),
             }
-            if backend == args.backends.split(",")[0]:
-                row = synthetic.generate(50, seed=1).slice(10, 1).to_pylist()[0]
-                body = json.dumps(row).encode()
-                sequential_latencies(port, body, 200)  # warm-up
-                latencies = sequential_latencies(port, body, args.requests)
-                load = throughput(port, body, max(args.requests, 4_000), args.concurrency)
-                report["predict"] = {
-                    "backend": backend,
-                    "requests": len(latencies),
-                    "p50_ms": percentile(latencies, 50) * 1e3,
-                    "p90_ms": percentile(latencies, 90) * 1e3,
-                    "p99_ms": percentile(latencies, 99) * 1e3,
-                    "sequential_rps": len(latencies) / sum(latencies),
-                    "concurrency": args.concurrency,
-                    "concurrent_rps": load["rps"],
-                    "concurrent_requests": load["requests"],
-                    "concurrent_errors": load["errors"],
-                }
+    backend = args.backends.split(",")[0]
+    with database(backend, args.workdir) as url:
+        report["predict"] = measure_predict(url, settings.model_dir, args, backend)
 
     table = Table(title=f"upload of {args.rows:,} rows ({report['file_mb']} MB), median of {args.repeat}")
     table.add_column("backend")
@@ -234,28 +310,7 @@ def main() -> None:
             f"{figures['server_peak_rss_mib']:.0f}",
         )
     console.print(table)
-    p = report["predict"]
-    table = Table(title=f"POST /api/predict, one transaction, loopback ({p['backend']} app)")
-    for col in (
-        "requests",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "req/s (1 client)",
-        f"req/s (c={p['concurrency']})",
-        "errors",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
-        str(p["requests"]),
-        f"{p['p50_ms']:.2f}",
-        f"{p['p90_ms']:.2f}",
-        f"{p['p99_ms']:.2f}",
-        f"{p['sequential_rps']:.0f}",
-        f"{p['concurrent_rps']:.0f}",
-        str(p["concurrent_errors"]),
-    )
-    console.print(table)
+    print_predict(report["predict"])
     out = args.workdir / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))
     console.print(f"figures written to {out}")

@@ -81,6 +81,7 @@ class PredictionLog:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _task: asyncio.Task[None] | None = None
+    _stopping: bool = False
 
     def record(self, chunk: Chunk) -> None:
         """Queue a request's predictions. Never blocks and never raises."""
@@ -101,7 +102,7 @@ class PredictionLog:
         self._task = asyncio.create_task(self._run(), name="prediction-log-flusher")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.flush_seconds)
             self._wake.clear()
@@ -135,9 +136,13 @@ class PredictionLog:
             session.commit()
 
     async def close(self) -> None:
-        """Stop the flusher and write what is left (called on shutdown, after requests have drained)."""
+        """Stop the flusher and write what is left (called on shutdown, after requests have drained).
+
+        The flusher is asked to stop, never cancelled: cancelling it during a write would leave a
+        committed write looking unwritten, and the final flush would then write it twice.
+        """
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
         await self.flush()
