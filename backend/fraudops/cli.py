@@ -107,7 +107,7 @@ def prepare() -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: Annotated[int, typer.Option(min=1)] = 1,
+    workers: Annotated[int, typer.Option(min=1, envvar="WEB_CONCURRENCY", help="server processes")] = 1,
     reload: bool = False,
 ) -> None:
     """Serve the API (and the built page) with uvicorn."""
