@@ -7,11 +7,16 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 FRAUDOPS := $(BIN)/fraudops
 STAMP := $(VENV)/.installed
+NPM ?= npm
+FRONTEND := frontend
+FRONTEND_DEPS := $(FRONTEND)/node_modules/.package-lock.json
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/index.html \
+	$(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json $(FRONTEND)/package-lock.json
 
-.PHONY: run install prepare serve test lint bench clean
+.PHONY: run install prepare serve test lint bench clean frontend client frontend-test train notebook
 
 ## run: install, migrate, prepare data and a first model if none exists, then serve on http://$(HOST):$(PORT)
-run: install
+run: install frontend
 	$(FRAUDOPS) migrate
 	$(FRAUDOPS) prepare
 	$(FRAUDOPS) serve --host $(HOST) --port $(PORT)
@@ -28,6 +33,7 @@ $(STAMP): backend/pyproject.toml backend/constraints.txt
 ## test: lint, then every test (PostgreSQL tests use their own database on 127.0.0.1:5432)
 test: install lint
 	cd backend && ../$(BIN)/python -m pytest
+	$(MAKE) frontend-test
 
 lint: install
 	cd backend && ../$(BIN)/ruff check . && ../$(BIN)/ruff format --check . && ../$(BIN)/mypy fraudops
@@ -37,5 +43,37 @@ bench: install
 	$(FRAUDOPS) prepare
 	$(BIN)/python backend/benchmarks/bench.py
 
+## train: every candidate on the database's labeled rows, logged to MLflow, gated promotion (ARGS="--quick --dry-run …")
+train: install
+	$(FRAUDOPS) migrate
+	$(FRAUDOPS) train $(ARGS)
+
+## notebook: run notebooks/ top to bottom, saving the outputs in place
+notebook: install
+	$(BIN)/python notebooks/run.py
+
+## frontend: the page's pinned packages (npm ci) and its build in frontend/dist, redone only when they changed
+frontend: $(FRONTEND)/dist/index.html
+
+$(FRONTEND_DEPS): $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) ci --no-audit --no-fund
+	touch $@
+
+$(FRONTEND)/dist/index.html: $(FRONTEND_DEPS) $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && $(NPM) run build
+
+## client: regenerate the page's typed API client from the backend's OpenAPI schema (no server started)
+client: install $(FRONTEND_DEPS)
+	$(BIN)/python $(FRONTEND)/scripts/openapi.py $(FRONTEND)/src/client/openapi.json
+	cd $(FRONTEND) && $(NPM) run --silent client
+
+## frontend-test: the client matches the API, lint, component tests (Vitest), browser tests (Playwright, Debian's Chromium)
+frontend-test: install $(FRONTEND)/dist/index.html
+	@$(BIN)/python $(FRONTEND)/scripts/openapi.py | cmp -s - $(FRONTEND)/src/client/openapi.json \
+		|| { echo "the API changed since the page's client was generated: run 'make client' and commit frontend/src/client"; exit 1; }
+	cd $(FRONTEND) && $(NPM) run --silent lint
+	cd $(FRONTEND) && $(NPM) test
+	cd $(FRONTEND) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) run e2e
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -13,6 +13,8 @@ from fraudops.data.upload import ReceivedFile
 from fraudops.data.validate import parse_batch
 from fraudops.ml import metrics
 from fraudops.ml.scorer import Scorer
+from fraudops.monitoring import drift, explain
+from fraudops.monitoring.bands import Bands, bands_for
 from fraudops.tables import Batch
 
 
@@ -22,7 +24,9 @@ class IngestResult:
     created: bool
 
 
-def ingest(session: Session, upload: ReceivedFile, scorer: Scorer, receive_seconds: float) -> IngestResult:
+def ingest(
+    session: Session, upload: ReceivedFile, scorer: Scorer, receive_seconds: float, bands: Bands | None = None
+) -> IngestResult:
     """Store and score an uploaded file, or return the batch already stored for the same content.
 
     Raises CsvRejected (nothing written) when the file is invalid.
@@ -38,7 +42,23 @@ def ingest(session: Session, upload: ReceivedFile, scorer: Scorer, receive_secon
     # The model sees features only: labels never reach the scorer.
     probability = scorer.predict_proba(parsed.features)
     is_fraud = probability >= scorer.threshold
+    bands = bands or bands_for(scorer.threshold, None, None)
+    band = bands.assign(probability)
     clock.lap("score")
+
+    # Reasons for every flagged row, and drift against the model's training data, when it has a profile.
+    reasons: dict[int, list[dict[str, object]]] = {}
+    batch_drift: dict[str, object] = {"reason": "the model has no reference profile"}
+    if scorer.profile is not None:
+        flagged = np.flatnonzero(is_fraud)
+        _, contribution = explain.contributions(
+            scorer, parsed.features[flagged], explain.baseline_from(scorer.profile)
+        )
+        reasons = dict(
+            zip(flagged.tolist(), explain.top_reasons(parsed.features[flagged], contribution), strict=True)
+        )
+        batch_drift = drift.report(scorer.profile, parsed.features, probability)
+    clock.lap("explain_drift")
 
     reason = metrics.unavailable_reason(parsed.labels)
     batch_metrics = None
@@ -58,9 +78,12 @@ def ingest(session: Session, upload: ReceivedFile, scorer: Scorer, receive_secon
         metrics=batch_metrics,
         metrics_reason=reason,
         timings={},
+        bands=bands.as_dict(),
+        drift=batch_drift,
     )
     try:
-        crud.create_batch(session, batch, parsed, probability, is_fraud)
+        crud.create_batch(session, batch, parsed, probability, is_fraud, band)
+        crud.add_reasons(session, batch.id, reasons, explain.METHOD)
         clock.lap("store")
         batch.timings = {"receive": round(receive_seconds, 4), **clock.laps}
         session.commit()

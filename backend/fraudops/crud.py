@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Table, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,17 @@ from fraudops.core import pgcopy
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.data.validate import ParsedBatch
 from fraudops.ml.artifact import ModelCard
-from fraudops.tables import Base, Batch, ModelVersion, StreamRun, prediction_log, predictions, transactions
+from fraudops.tables import (
+    Base,
+    Batch,
+    ModelVersion,
+    StreamRun,
+    TrainingRun,
+    prediction_log,
+    prediction_reasons,
+    predictions,
+    transactions,
+)
 
 _CHUNK_ROWS = 50_000
 
@@ -45,7 +55,12 @@ def list_batches(session: Session, offset: int, limit: int) -> tuple[Sequence[Ba
 
 
 def create_batch(
-    session: Session, batch: Batch, parsed: ParsedBatch, probability: np.ndarray, is_fraud: np.ndarray
+    session: Session,
+    batch: Batch,
+    parsed: ParsedBatch,
+    probability: np.ndarray,
+    is_fraud: np.ndarray,
+    band: np.ndarray,
 ) -> Batch:
     """Insert the batch, its rows and their predictions. The caller commits (all or nothing)."""
     session.add(batch)
@@ -66,12 +81,32 @@ def create_batch(
         names=["batch_id", "row_number", "external_id", *(DB_COLUMN[c] for c in FEATURE_COLUMNS), "label"],
     )
     pred = pa.table(
-        [batch_id, row_number, pa.array(probability, pa.float64()), pa.array(is_fraud, pa.bool_())],
-        names=["batch_id", "row_number", "probability", "is_fraud"],
+        [
+            batch_id,
+            row_number,
+            pa.array(probability, pa.float64()),
+            pa.array(is_fraud, pa.bool_()),
+            pa.array(band, pa.int16()),
+        ],
+        names=["batch_id", "row_number", "probability", "is_fraud", "band"],
     )
     _bulk_insert(session, transactions, txn)
     _bulk_insert(session, predictions, pred)
     return batch
+
+
+def add_reasons(
+    session: Session, batch_id: int, reasons: dict[int, list[dict[str, Any]]], method: str
+) -> None:
+    """Store the reasons behind flagged rows (a few hundred at most per batch: plain inserts)."""
+    if reasons:
+        session.execute(
+            prediction_reasons.insert(),
+            [
+                {"batch_id": batch_id, "row_number": row, "reasons": {"method": method, "top": top}}
+                for row, top in reasons.items()
+            ],
+        )
 
 
 def delete_batch(session: Session, batch_id: int) -> bool:
@@ -79,6 +114,7 @@ def delete_batch(session: Session, batch_id: int) -> bool:
     batch = session.get(Batch, batch_id)
     if batch is None:
         return False
+    session.execute(prediction_reasons.delete().where(prediction_reasons.c.batch_id == batch_id))
     session.execute(predictions.delete().where(predictions.c.batch_id == batch_id))
     session.execute(transactions.delete().where(transactions.c.batch_id == batch_id))
     session.delete(batch)
@@ -125,7 +161,7 @@ def list_predictions(
     offset: int,
     limit: int,
     order_by_probability: bool = False,
-) -> tuple[list[tuple[int, str | None, float, bool, int | None]], int]:
+) -> tuple[list[tuple[Any, ...]], int]:
     p, t = predictions.c, transactions.c
     condition = p.batch_id == batch_id
     if which is PredictionFilter.flagged:
@@ -134,9 +170,12 @@ def list_predictions(
         condition = and_(condition, t.label.is_not(None), p.is_fraud != (t.label == 1))
     joined = predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
     order = (p.probability.desc(), p.row_number) if order_by_probability else (p.row_number,)
+    r = prediction_reasons.c
     query = (
-        select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label)
-        .select_from(joined)
+        select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label, p.band, r.reasons)
+        .select_from(
+            joined.outerjoin(prediction_reasons, and_(r.batch_id == p.batch_id, r.row_number == p.row_number))
+        )
         .where(condition)
         .order_by(*order)
         .offset(offset)
@@ -146,24 +185,17 @@ def list_predictions(
     return [tuple(row) for row in session.execute(query)], total  # type: ignore[misc]
 
 
-def batch_scores(session: Session, batch_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, probabilities) of a batch's labeled rows, in row order."""
-    p, t = predictions.c, transactions.c
-    rows = session.execute(
-        select(t.label, p.probability)
-        .select_from(
-            predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
-        )
-        .where(p.batch_id == batch_id, t.label.is_not(None))
-        .order_by(p.row_number)
-    ).all()
-    labels = np.array([r[0] for r in rows], dtype=np.int8)
-    return labels, np.array([r[1] for r in rows], dtype=np.float64)
-
-
 def record_model_version(session: Session, card: ModelCard) -> None:
     """Remember a model the first time it is served (idempotent)."""
-    if session.get(ModelVersion, card.version) is not None:
+    known = session.get(ModelVersion, card.version)
+    if known is not None:
+        if known.first_served_at is None:  # registered by training, serving for the first time now
+            session.execute(
+                update(ModelVersion)
+                .where(ModelVersion.version == card.version, ModelVersion.first_served_at.is_(None))
+                .values(first_served_at=datetime.now(UTC))
+            )
+            session.commit()
         return
     try:
         session.add(
@@ -183,7 +215,10 @@ def record_model_version(session: Session, card: ModelCard) -> None:
 
 
 def list_model_versions(session: Session) -> Sequence[ModelVersion]:
-    return session.scalars(select(ModelVersion).order_by(ModelVersion.first_served_at.desc())).all()
+    """Served and registered versions, newest model first."""
+    return session.scalars(
+        select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.version.desc())
+    ).all()
 
 
 def table_counts(session: Session) -> dict[str, int]:
@@ -285,5 +320,153 @@ def iter_prediction_rows(
         rows, _ = list_predictions(session, batch_id, which, offset, chunk_rows)
         if not rows:
             return
-        yield rows
+        yield [row[:5] for row in rows]  # row, id, probability, decision, label
         offset += len(rows)
+
+
+# --- training data, training runs, registered versions -----------------------------------------------
+
+
+def iter_labeled_transactions(
+    session: Session, chunk_rows: int = 50_000
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every labeled transaction of every batch as (raw `[Time, V1..V28, Amount]`, labels) chunks, in
+    time order (ties by batch, then row). Streams with a server-side cursor, so memory stays bounded."""
+    t = transactions.c
+    columns = [t[DB_COLUMN[c]] for c in FEATURE_COLUMNS]
+    result = session.execute(
+        select(*columns, t.label)
+        .where(t.label.is_not(None))
+        .order_by(t.time, t.batch_id, t.row_number)
+        .execution_options(stream_results=True, yield_per=chunk_rows)
+    )
+    for part in result.partitions(chunk_rows):
+        data = np.array(part, dtype=np.float64).reshape(len(part), len(FEATURE_COLUMNS) + 1)
+        yield data[:, :-1], data[:, -1].astype(np.int8)
+
+
+def labeled_transactions(session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """All labeled transactions at once (see `iter_labeled_transactions`)."""
+    raws, labels = [], []
+    for raw, y in iter_labeled_transactions(session):
+        raws.append(raw)
+        labels.append(y)
+    if not raws:
+        return np.empty((0, len(FEATURE_COLUMNS))), np.empty(0, dtype=np.int8)
+    return np.concatenate(raws), np.concatenate(labels)
+
+
+def count_labeled_transactions(session: Session, after_time: float | None = None) -> int:
+    """Labeled transactions, or only those with `Time` later than `after_time`."""
+    query = select(func.count()).select_from(transactions).where(transactions.c.label.is_not(None))
+    if after_time is not None:
+        query = query.where(transactions.c.time > after_time)
+    return session.scalar(query) or 0
+
+
+def start_training_run(
+    session: Session, trigger: str, options: dict[str, Any], pid: int | None = None
+) -> TrainingRun | None:
+    """Take the training lock: insert a `running` row and commit. None when another run holds it."""
+    run = TrainingRun(
+        status="running", trigger=trigger, options=options, pid=pid, started_at=datetime.now(UTC)
+    )
+    session.add(run)
+    try:
+        session.commit()
+    except IntegrityError:  # the partial unique index: one running row at most
+        session.rollback()
+        return None
+    return run
+
+
+def finish_training_run(session: Session, run_id: int, status: str, **outcome: Any) -> None:
+    """Record a run's outcome (status `succeeded` or `failed`) and release the lock."""
+    session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.id == run_id)
+        .values(status=status, finished_at=datetime.now(UTC), **outcome)
+    )
+    session.commit()
+
+
+def set_training_run_pid(session: Session, run_id: int, pid: int) -> None:
+    session.execute(update(TrainingRun).where(TrainingRun.id == run_id).values(pid=pid))
+    session.commit()
+
+
+def get_training_run(session: Session, run_id: int) -> TrainingRun | None:
+    return session.get(TrainingRun, run_id)
+
+
+def running_training_run(session: Session) -> TrainingRun | None:
+    return session.scalars(select(TrainingRun).where(TrainingRun.status == "running")).one_or_none()
+
+
+def list_training_runs(session: Session, offset: int, limit: int) -> tuple[Sequence[TrainingRun], int]:
+    rows = session.scalars(
+        select(TrainingRun).order_by(TrainingRun.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return rows, session.scalar(select(func.count()).select_from(TrainingRun)) or 0
+
+
+def last_database_training(session: Session) -> TrainingRun | None:
+    """The latest successful training on the database's rows (not on a CSV file)."""
+    runs = session.scalars(
+        select(TrainingRun).where(TrainingRun.status == "succeeded").order_by(TrainingRun.id.desc()).limit(20)
+    ).all()
+    return next((r for r in runs if not (r.options or {}).get("csv")), None)
+
+
+def expire_training_runs(session: Session, started_before: datetime, reason: str) -> int:
+    """Mark `running` rows started before `started_before` as failed (a crashed or killed training)."""
+    result = session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.status == "running", TrainingRun.started_at < started_before)
+        .values(status="failed", finished_at=datetime.now(UTC), error=reason)
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_registered_version(
+    session: Session,
+    card: ModelCard,
+    registered_model: str,
+    registry_version: str,
+    mlflow_run_id: str,
+    promoted: bool,
+    training_run_id: int | None,
+) -> None:
+    """Remember a version training registered (served later or never). The caller commits."""
+    row = session.get(ModelVersion, card.version) or ModelVersion(
+        version=card.version,
+        kind=card.kind,
+        threshold=card.threshold,
+        metrics=card.metrics,
+        training=card.training,
+        created_at=card.created_at,
+        first_served_at=None,
+    )
+    row.registered_model = registered_model
+    row.registry_version = registry_version
+    row.mlflow_run_id = mlflow_run_id
+    row.registered_at = datetime.now(UTC)
+    row.promoted = promoted
+    row.training_run_id = training_run_id
+    session.add(row)
+
+
+def prediction_log_window(
+    session: Session, since: datetime | None, until: datetime | None, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(raw features (n, 30), probabilities) of the latest `limit` logged predictions in [since, until)."""
+    c = prediction_log.c
+    query = select(*(c[DB_COLUMN[name]] for name in FEATURE_COLUMNS), c.probability)
+    if since is not None:
+        query = query.where(c.received_at >= since)
+    if until is not None:
+        query = query.where(c.received_at < until)
+    rows = session.execute(query.order_by(c.received_at.desc()).limit(limit)).all()
+    data = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_COLUMNS) + 1)
+    return data[:, :-1], data[:, -1]

@@ -1,5 +1,6 @@
 """The application factory. `uvicorn --factory fraudops.main:create_app` serves it."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,13 +11,23 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 
-from fraudops import __version__, crud
-from fraudops.api.routes import batch_charts, batches, demo, feedback, health, predict, streams
+from fraudops import __version__
+from fraudops.api.routes import (
+    admin,
+    batch_charts,
+    batches,
+    demo,
+    feedback,
+    health,
+    monitoring,
+    predict,
+    streams,
+)
 from fraudops.core.config import Settings, get_settings
 from fraudops.core.db import make_engine
-from fraudops.ml import artifact
-from fraudops.ml.scorer import Scorer
 from fraudops.predlog import PredictionLog
+from fraudops.retraining import Supervisor, supervise
+from fraudops.serving import ModelWatcher, watch
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +39,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api")
-    for module in (batches, batch_charts, demo, predict, feedback, streams, health):
+    for module in (batches, batch_charts, demo, predict, feedback, streams, monitoring, health, admin):
         router.include_router(module.router)
     return router
 
@@ -41,15 +52,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.sqlalchemy_url)
         app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
         app.state.scorer = None
-        if artifact.exists(settings.model_dir):
-            app.state.scorer = Scorer.load(settings.model_dir, settings.score_chunk_rows)
-            with app.state.session_factory() as session:
-                crud.record_model_version(session, app.state.scorer.card)
-            log.info("serving model %s", app.state.scorer.version)
-        else:
+        # The watcher loads the champion now and swaps in a new one when the folder changes.
+        app.state.model_watcher = watcher = ModelWatcher(
+            app.state, settings.model_dir, settings.score_chunk_rows, app.state.session_factory
+        )
+        watcher.reload()
+        if app.state.scorer is None:
             log.warning(
                 "no model in %s: /api/predict and uploads answer 503 until one exists", settings.model_dir
             )
+        app.state.retraining = supervisor = Supervisor(settings, app.state.session_factory)
+        background = [asyncio.create_task(supervise(supervisor, app.state, settings.retrain_check_seconds))]
+        if settings.model_poll_seconds > 0:
+            background.append(asyncio.create_task(watch(watcher, settings.model_poll_seconds)))
         app.state.prediction_log = PredictionLog(
             app.state.session_factory,
             flush_rows=settings.predlog_flush_rows,
@@ -58,6 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.prediction_log.start()
         yield
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await app.state.prediction_log.close()  # requests have drained: write the rest
         engine.dispose()
 

@@ -40,6 +40,9 @@ class Chunk:
     threshold: float
     model_version: str
     latency_ms: float | np.ndarray  # one figure for the chunk, or one per row
+    band: np.ndarray | None = None  # monitoring.bands codes
+    review_at: float | None = None
+    decline_at: float | None = None
 
     def __len__(self) -> int:
         return len(self.request_ids)
@@ -64,6 +67,14 @@ def to_table(chunks: list[Chunk]) -> pa.Table:
             np.concatenate([np.broadcast_to(np.asarray(c.latency_ms, np.float64), len(c)) for c in chunks])
         ),
     }
+    columns["band"] = pa.array(
+        np.concatenate([c.band if c.band is not None else np.full(len(c), -1) for c in chunks]).astype(
+            np.int16
+        ),
+        mask=np.concatenate([np.full(len(c), c.band is None) for c in chunks]),
+    )
+    columns["review_at"] = pa.array(repeat([c.review_at for c in chunks]), pa.float64())
+    columns["decline_at"] = pa.array(repeat([c.decline_at for c in chunks]), pa.float64())
     return pa.table(columns)
 
 

@@ -77,6 +77,9 @@ class PredictionOut(BaseModel):
     is_fraud: bool
     threshold: float
     model_version: str
+    band: Literal["approve", "review", "decline"]
+    bands: dict[str, float] = Field(description="review_at and decline_at in force for this decision")
+    reasons: dict[str, Any] | None = Field(default=None, description="with ?explain=true: {method, top}")
 
 
 # --- batches ----------------------------------------------------------------------------------------
@@ -118,6 +121,7 @@ class BatchPublic(BaseModel):
     metrics: MetricsOut | None
     metrics_reason: str | None = Field(description="why `metrics` is null")
     timings: dict[str, float] = Field(description="server seconds per stage of the upload")
+    bands: dict[str, float] | None = Field(default=None, description="review_at and decline_at in force")
 
 
 class BatchUploadOut(BatchPublic):
@@ -130,6 +134,10 @@ class PredictionRow(BaseModel):
     probability: float
     is_fraud: bool
     label: int | None = Field(description="true class when the file had one")
+    band: str | None = Field(default=None, description="approve, review or decline")
+    reasons: dict[str, Any] | None = Field(
+        default=None, description="flagged rows: {method, top: [{feature, value, contribution}]}"
+    )
 
 
 # --- model and health -------------------------------------------------------------------------------
@@ -152,10 +160,16 @@ class ModelVersionOut(BaseModel):
     kind: str
     threshold: float
     created_at: datetime
-    first_served_at: datetime
+    first_served_at: datetime | None = Field(description="null for a registered version that has not served")
     metrics: dict[str, Any]
     training: dict[str, Any]
     is_champion: bool = Field(default=False, description="the model serving right now")
+    registered_model: str | None = Field(default=None, description="MLflow registered model name")
+    registry_version: str | None = Field(default=None, description="version number in the MLflow registry")
+    mlflow_run_id: str | None = None
+    registered_at: datetime | None = None
+    promoted: bool | None = Field(default=None, description="whether the promotion gate made it champion")
+    training_run_id: int | None = None
 
 
 class HealthOut(BaseModel):
@@ -199,3 +213,84 @@ class DemoFileOut(BaseModel):
     rows: int = Field(description="data rows (lines after the header)")
     size_bytes: int
     description: str
+
+
+# --- training, retraining and admin actions ---------------------------------------------------------
+
+
+class ReloadOut(BaseModel):
+    changed: bool = Field(description="true when a different model is serving now")
+    previous_version: str | None
+    version: str | None
+    detail: str
+
+
+class TrainingRunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: Literal["running", "succeeded", "failed"]
+    trigger: str = Field(description="cli, api or auto")
+    options: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime | None
+    rows: int | None
+    frauds: int | None
+    best_candidate: str | None
+    model_version: str | None = Field(description="the registered best candidate (null on a dry run)")
+    registry_version: str | None
+    mlflow_run_id: str | None = Field(description="the MLflow parent run")
+    promoted: bool | None
+    decision: str | None = Field(description="the promotion gate's verdict")
+    summary: dict[str, Any] | None = Field(description="comparison table (candidates, champion), data span")
+    error: str | None
+
+
+class RetrainingOut(BaseModel):
+    enabled: bool = Field(description="automatic retraining (RETRAIN_ENABLED)")
+    min_new_rows: int
+    new_labeled_rows: int = Field(description="labeled transactions later than `considered_until`")
+    considered_until: float | None = Field(
+        description="the latest Time a training looked at: the champion's data or the last training's"
+    )
+    running: TrainingRunOut | None
+    last: TrainingRunOut | None
+
+
+# --- monitoring ---------------------------------------------------------------------------------------
+
+
+class FeatureDrift(BaseModel):
+    feature: str
+    psi: float
+    ks_d: float
+    ks_p: float
+    status: Literal["stable", "moderate", "drifted"]
+
+
+class ScoreDrift(BaseModel):
+    psi: float
+    ks_d: float
+    ks_p: float
+    status: Literal["stable", "moderate", "drifted"]
+
+
+class DriftReport(BaseModel):
+    rows: int
+    features: list[FeatureDrift]
+    drifted_features: list[str]
+    score: ScoreDrift
+    method: str
+
+
+class BatchDriftOut(BaseModel):
+    batch_id: int
+    model_version: str
+    report: DriftReport | None
+    reason: str | None = Field(description="why there is no report")
+
+
+class Reason(BaseModel):
+    feature: str
+    value: float
+    contribution: float = Field(description="score change if this value were the training median")

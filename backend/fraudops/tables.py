@@ -11,11 +11,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     Double,
+    Index,
     Integer,
     SmallInteger,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,10 +48,15 @@ class Batch(Base):
     metrics: Mapped[dict[str, Any] | None]
     metrics_reason: Mapped[str | None] = mapped_column(Text)
     timings: Mapped[dict[str, Any]]
+    # Decision bands in force when the batch was scored ({"review_at", "decline_at"}).
+    bands: Mapped[dict[str, Any] | None]
+    # Drift against the scoring model's reference profile (monitoring.drift.report), or why there is none.
+    drift: Mapped[dict[str, Any] | None]
 
 
 class ModelVersion(Base):
-    """Every model the service has served, so a batch's `model_version` always resolves."""
+    """Every model the service has served, so a batch's `model_version` always resolves, and every
+    version training registered (with its MLflow registry number), served or not."""
 
     __tablename__ = "model_versions"
 
@@ -59,7 +66,15 @@ class ModelVersion(Base):
     metrics: Mapped[dict[str, Any]]
     training: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    first_served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Null for a registered version that has not served yet.
+    first_served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_model: Mapped[str | None] = mapped_column(String(100))
+    registry_version: Mapped[str | None] = mapped_column(String(20))
+    mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whether the promotion gate made it champion when it was registered.
+    promoted: Mapped[bool | None]
+    training_run_id: Mapped[int | None]
 
 
 # The two bulk tables carry no foreign keys on purpose: PostgreSQL checks a foreign key with a trigger
@@ -84,6 +99,16 @@ predictions = Table(
     Column("row_number", BigInteger, primary_key=True),
     Column("probability", Double, nullable=False),
     Column("is_fraud", Boolean, nullable=False),
+    Column("band", SmallInteger, nullable=True),  # monitoring.bands.Band: 0 approve, 1 review, 2 decline
+)
+
+# Reasons behind the flagged rows of a batch (monitoring.explain), written with the batch.
+prediction_reasons = Table(
+    "prediction_reasons",
+    Base.metadata,
+    Column("batch_id", Integer, primary_key=True),
+    Column("row_number", BigInteger, primary_key=True),
+    Column("reasons", JSON, nullable=False),
 )
 
 
@@ -102,6 +127,9 @@ prediction_log = Table(
     Column("threshold", Double, nullable=False),
     Column("model_version", String(100), nullable=False),
     Column("latency_ms", Double, nullable=False),
+    Column("band", SmallInteger, nullable=True),
+    Column("review_at", Double, nullable=True),
+    Column("decline_at", Double, nullable=True),
     # Filled later by POST /api/feedback: the true class, which makes the row training data.
     Column("label", SmallInteger, nullable=True),
     Column("labeled_at", DateTime(timezone=True), nullable=True),
@@ -118,3 +146,40 @@ class StreamRun(Base):
     source_file: Mapped[str] = mapped_column(String(255))
     target: Mapped[str] = mapped_column(String(16))  # "api" or "broker"
     summary: Mapped[dict[str, Any]]
+
+
+class TrainingRun(Base):
+    """One training (`fraudops train`, `POST /api/retrain` or the automatic trigger) and its outcome.
+
+    At most one row is `running` at a time (a partial unique index): that row is the training lock.
+    """
+
+    __tablename__ = "training_runs"
+    __table_args__ = (
+        Index(
+            "uq_training_runs_one_running",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, failed
+    trigger: Mapped[str] = mapped_column(String(20))  # cli, api, auto
+    options: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pid: Mapped[int | None]
+    rows: Mapped[int | None]
+    frauds: Mapped[int | None]
+    best_candidate: Mapped[str | None] = mapped_column(String(100))
+    model_version: Mapped[str | None] = mapped_column(String(100))
+    registry_version: Mapped[str | None] = mapped_column(String(20))
+    mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    promoted: Mapped[bool | None]
+    decision: Mapped[str | None] = mapped_column(Text)
+    # The comparison table (candidates and champion) and the data span, as JSON.
+    summary: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)

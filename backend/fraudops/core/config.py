@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,8 +16,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # Empty means the embedded default: a SQLite file under var_dir.
     database_url: str = ""
-    # Folder holding the champion: model.onnx + model.json.
-    model_dir: Path = Path("var/model")
+    # Folder holding the champion: model.onnx + model.json. It lives in the repository (committed), so a
+    # deployment serves exactly the model training promoted, without an MLflow server.
+    model_dir: Path = Path("backend/models/champion")
     max_upload_mb: float = Field(default=200, gt=0)
     # Rows scored per ONNX Runtime call when scoring a batch (bounds memory, keeps calls fast).
     score_chunk_rows: int = Field(default=65_536, gt=0)
@@ -31,10 +32,46 @@ class Settings(BaseSettings):
     predlog_flush_rows: int = Field(default=2_000, gt=0)
     predlog_flush_seconds: float = Field(default=0.5, gt=0)
     predlog_max_pending: int = Field(default=200_000, gt=0)
+    # Decision bands (monitoring/bands.py): decline at BAND_DECLINE_AT (default: the model's threshold),
+    # review from BAND_REVIEW_AT (default: half of that). A score equal to a threshold takes the higher band.
+    band_review_at: float | None = Field(default=None, ge=0, le=1)
+    band_decline_at: float | None = Field(default=None, ge=0, le=1)
     # Redis for the stream producer's --broker mode and `fraudops worker`.
     redis_url: str = "redis://127.0.0.1:6379/0"
     stream_key: str = "fraudops:transactions"
     stream_group: str = "fraudops-scorers"
+
+    # Bearer token for the actions that change state beyond uploading (model reload, retraining, deleting
+    # a batch). Unset: those actions are refused.
+    admin_token: SecretStr | None = None
+    # Training and promotion (see fraudops/ml/pipeline.py). Empty tracking URI: a SQLite MLflow store
+    # under var_dir/mlflow with its artifacts beside it.
+    mlflow_tracking_uri: str = ""
+    mlflow_experiment: str = "fraud-detector"
+    registered_model_name: str = "fraud-detector"
+    # A new model becomes champion only if its test AUPRC beats the champion's on the same rows by this.
+    promotion_margin: float = Field(default=0.005, ge=0)
+    # How often the API checks the model folder for a new champion (0 turns the watcher off).
+    model_poll_seconds: float = Field(default=5.0, ge=0)
+    # Automatic retraining (off unless turned on): when this many labeled rows later than the champion's
+    # training data have arrived, train in a separate process with the same gate, one run at a time.
+    retrain_enabled: bool = False
+    retrain_min_new_rows: int = Field(default=50_000, gt=0)
+    retrain_check_seconds: float = Field(default=60.0, gt=0)
+    retrain_quick: bool = False
+    # A run still marked running after this long is taken for dead and its lock released.
+    retrain_timeout_minutes: float = Field(default=120.0, gt=0)
+    # After an automatic run failed, wait this long before the trigger may start another.
+    retrain_backoff_minutes: float = Field(default=30.0, ge=0)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is None or not token.get_secret_value():
+            return None
+        if len(token.get_secret_value()) < 16:
+            raise ValueError("ADMIN_TOKEN must be at least 16 characters (try: openssl rand -hex 24)")
+        return token
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +89,19 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{(self.var_dir / 'mlflow' / 'mlflow.db').resolve().as_posix()}"
+
+    @property
+    def mlflow_artifact_location(self) -> str | None:
+        """Where a new experiment keeps its artifacts: beside the embedded store; a server decides its own."""
+        if self.mlflow_tracking_uri:
+            return None
+        return (self.var_dir / "mlflow" / "artifacts").resolve().as_uri()
 
     @property
     def upload_tmp_dir(self) -> Path:

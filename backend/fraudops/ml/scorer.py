@@ -1,6 +1,7 @@
 """Serving: the champion's ONNX graph run by ONNX Runtime. Imports neither Keras nor TensorFlow."""
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -12,8 +13,16 @@ from fraudops.ml import artifact
 class Scorer:
     """Loaded once per process; `predict_proba` is safe to call from many threads at once."""
 
-    def __init__(self, onnx_model: bytes | Path, card: artifact.ModelCard, chunk_rows: int = 65_536) -> None:
+    def __init__(
+        self,
+        onnx_model: bytes | Path,
+        card: artifact.ModelCard,
+        chunk_rows: int = 65_536,
+        profile: dict[str, Any] | None = None,
+    ) -> None:
         self.card = card
+        # The training data's reference profile (drift, explanation baseline), when the folder has one.
+        self.profile = profile
         options = ort.SessionOptions()
         # One thread per call: a single row is fastest without a thread pool hand-off, and several
         # server workers then share the cores instead of fighting over them.
@@ -29,7 +38,10 @@ class Scorer:
 
     @classmethod
     def load(cls, model_dir: Path, chunk_rows: int = 65_536) -> "Scorer":
-        return cls(model_dir / artifact.ONNX_FILE, artifact.read_card(model_dir), chunk_rows)
+        card = artifact.read_card(model_dir)
+        return cls(
+            model_dir / artifact.ONNX_FILE, card, chunk_rows, artifact.read_profile(model_dir, card.version)
+        )
 
     @property
     def version(self) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fraudops import crud
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.ml.scorer import Scorer
+from fraudops.monitoring.bands import bands_for
 from fraudops.predlog import Chunk, to_table
 from fraudops.schemas import TransactionIn
 
@@ -37,6 +38,8 @@ class WorkerConfig:
     batch_size: int = 256
     block_ms: int = 1_000
     claim_idle_ms: int = 5_000
+    band_review_at: float | None = None
+    band_decline_at: float | None = None
     # Test hook: exit abruptly after writing (but before acknowledging) this many batches.
     crash_after_batches: int | None = None
 
@@ -114,11 +117,13 @@ class Worker:
         if rows:
             raw = np.array(rows, dtype=np.float64)
             probability = self.scorer.predict_proba(raw)
+            bands = bands_for(self.scorer.threshold, self.config.band_review_at, self.config.band_decline_at)
             chunk = Chunk(
                 request_ids=request_ids, received_at=datetime.now(UTC), source="stream",
                 external_ids=external_ids, features=raw, probability=probability,
                 is_fraud=probability >= self.scorer.threshold, threshold=self.scorer.threshold,
                 model_version=self.scorer.version, latency_ms=np.array(waited_ms) + (time.time() - now) * 1e3,
+                band=bands.assign(probability), review_at=bands.review_at, decline_at=bands.decline_at,
             )  # fmt: skip
             with self.session_factory() as session:
                 crud.append_prediction_log(session, to_table([chunk]), idempotent=True)

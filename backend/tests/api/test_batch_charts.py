@@ -28,7 +28,7 @@ def test_curves_of_a_labeled_batch_match_scikit_learn(client, session, labeled_c
     assert curves["batch_id"] == batch["id"] and curves["reason"] is None
     assert curves["threshold"] == batch["threshold"]
 
-    labels, scores = crud.batch_scores(session, batch["id"])
+    scores, labels = crud.batch_probabilities(session, batch["id"])  # every row of this file is labeled
     points = curves["pr_curve"]
     assert 2 <= len(points) <= MAX_CURVE_POINTS
     assert points[0] == {"recall": 0.0, "precision": 1.0, "threshold": None}

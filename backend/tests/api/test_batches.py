@@ -25,7 +25,7 @@ def test_labeled_upload_scores_stores_and_reports_metrics(client, session, label
     assert batch["model_version"] == client.get("/api/model").json()["version"]
     assert set(batch["timings"]) >= {"receive", "parse_validate", "score", "metrics", "store"}
 
-    stored_labels, stored_scores = crud.batch_scores(session, batch["id"])
+    stored_scores, stored_labels = crud.batch_probabilities(session, batch["id"])
     np.testing.assert_array_equal(stored_labels, labels)
     metrics = batch["metrics"]
     assert metrics["auprc"] == pytest.approx(average_precision_score(stored_labels, stored_scores), abs=1e-12)

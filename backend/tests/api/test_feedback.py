@@ -29,3 +29,16 @@ def test_feedback_rejects_a_label_other_than_0_or_1(client):
         "/api/feedback", json={"labels": [{"request_id": answer["request_id"], "label": 2}]}
     )
     assert response.status_code == 422
+
+
+def test_feedback_rows_are_read_by_training(client, session):
+    from fraudops.training import TrainRequest, load_rows
+
+    rows = synthetic.generate(60, seed=9).slice(0, 3).to_pylist()
+    ids = [a["request_id"] for a in client.post("/api/predict", json=rows).json()]
+    client.post("/api/feedback", json={"labels": [{"request_id": i, "label": 1} for i in ids]})
+    session.rollback()
+    raw, labels, source = load_rows(TrainRequest(), session)
+    assert "3 labeled through feedback" in source
+    assert len(labels) == 3 and labels.tolist() == [1, 1, 1]
+    assert list(raw[:, 0]) == sorted(r["Time"] for r in rows)

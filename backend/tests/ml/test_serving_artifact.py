@@ -29,7 +29,8 @@ def test_onnx_feature_graph_matches_numpy():
 
 def test_trained_model_folder_is_complete(model_dir):
     card = artifact.read_card(model_dir)
-    assert card.training["onnx_keras_max_abs_diff"] < 1e-4
+    assert card.training["parity"]["max_abs_diff"] < 1e-4
+    assert card.onnx_sha256 == artifact.sha256((model_dir / artifact.ONNX_FILE).read_bytes())
     assert card.training["rows"] > 0 and card.training["frauds"] > 0
     assert (model_dir / artifact.ONNX_FILE).stat().st_size < 1_000_000
 

@@ -7,13 +7,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from fraudops import crud
 from fraudops.api.deps import ScorerDep, SessionDep, SettingsDep
 from fraudops.batches import ingest
+from fraudops.core.config import Settings
 from fraudops.data import upload
 from fraudops.data.validate import CsvRejected
-from fraudops.schemas import BatchPublic, BatchUploadOut, Page, PredictionRow, ProblemOut, RejectedOut
+from fraudops.ml.scorer import Scorer
+from fraudops.monitoring.bands import Band, bands_for
+from fraudops.schemas import (
+    BatchDriftOut,
+    BatchPublic,
+    BatchUploadOut,
+    DriftReport,
+    Page,
+    PredictionRow,
+    ProblemOut,
+    RejectedOut,
+)
 
 router = APIRouter(prefix="/batches", tags=["batches"])
 
@@ -62,7 +75,28 @@ async def upload_batch(
     except upload.BadUpload as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     try:
-        result = await run_in_threadpool(ingest, session, received, scorer, time.perf_counter() - started)
+        return await answer_ingest(received, response, session, scorer, settings, started)
+    finally:
+        Path(received.path).unlink(missing_ok=True)
+
+
+async def answer_ingest(
+    received: upload.ReceivedFile,
+    response: Response,
+    session: Session,
+    scorer: Scorer,
+    settings: Settings,
+    started: float,
+) -> Any:
+    """Ingest a received file and shape the answer: 201 new batch, 200 stored before, 422 rejected.
+
+    Shared by uploads and demo mode, so both take exactly the same path.
+    """
+    bands = bands_for(scorer.threshold, settings.band_review_at, settings.band_decline_at)
+    try:
+        result = await run_in_threadpool(
+            ingest, session, received, scorer, time.perf_counter() - started, bands
+        )
     except CsvRejected as rejected:
         body = RejectedOut(
             detail=f"the file was rejected with {rejected.total} problem(s); nothing was stored",
@@ -70,8 +104,6 @@ async def upload_batch(
             total=rejected.total,
         )
         return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    finally:
-        Path(received.path).unlink(missing_ok=True)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return BatchUploadOut.model_validate(
@@ -113,6 +145,34 @@ def list_batch_predictions(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no batch {batch_id}")
     rows, count = crud.list_predictions(session, batch_id, filter, offset, limit, sort == "probability")
     data = [
-        PredictionRow(row_number=r[0], id=r[1], probability=r[2], is_fraud=r[3], label=r[4]) for r in rows
+        PredictionRow(
+            row_number=r[0],
+            id=r[1],
+            probability=r[2],
+            is_fraud=r[3],
+            label=r[4],
+            band=None if r[5] is None else Band(r[5]).name,
+            reasons=r[6],
+        )
+        for r in rows
     ]
     return Page[PredictionRow](data=data, count=count)
+
+
+@router.get("/{batch_id}/drift", response_model=BatchDriftOut)
+def get_batch_drift(batch_id: int, session: SessionDep) -> Any:
+    """Per-feature and score drift of a batch against the training data of the model that scored it."""
+    batch = crud.get_batch(session, batch_id)
+    if batch is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no batch {batch_id}")
+    report = batch.drift or {"reason": "scored before drift was recorded"}
+    if "reason" in report:
+        return BatchDriftOut(
+            batch_id=batch_id, model_version=batch.model_version, report=None, reason=report["reason"]
+        )
+    return BatchDriftOut(
+        batch_id=batch_id,
+        model_version=batch.model_version,
+        report=DriftReport.model_validate(report),
+        reason=None,
+    )

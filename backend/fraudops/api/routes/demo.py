@@ -9,14 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from fraudops.api.deps import ScorerDep, SessionDep, SettingsDep
-from fraudops.batches import ingest
+from fraudops.api.routes.batches import answer_ingest
 from fraudops.data.splits import SPLIT_NAMES
 from fraudops.data.upload import ReceivedFile
-from fraudops.data.validate import CsvRejected
-from fraudops.schemas import BatchPublic, BatchUploadOut, DemoFileOut, Page, ProblemOut, RejectedOut
+from fraudops.schemas import BatchUploadOut, DemoFileOut, Page, RejectedOut
 
 router = APIRouter(prefix="/demo", tags=["demo"])
 
@@ -102,17 +100,4 @@ async def run_demo(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no demo file named {name!r}")
     started = time.perf_counter()
     received = await run_in_threadpool(_received, path)
-    try:
-        result = await run_in_threadpool(ingest, session, received, scorer, time.perf_counter() - started)
-    except CsvRejected as rejected:
-        body = RejectedOut(
-            detail=f"the file was rejected with {rejected.total} problem(s); nothing was stored",
-            problems=[ProblemOut(line=p.line, column=p.column, message=p.message) for p in rejected.problems],
-            total=rejected.total,
-        )
-        return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    return BatchUploadOut.model_validate(
-        {**BatchPublic.model_validate(result.batch).model_dump(), "duplicate": not result.created}
-    )
+    return await answer_ingest(received, response, session, scorer, settings, started)

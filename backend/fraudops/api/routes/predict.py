@@ -8,16 +8,19 @@ from operator import attrgetter
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 
-from fraudops.api.deps import ScorerDep
+from fraudops.api.deps import ScorerDep, SettingsDep
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
+from fraudops.monitoring import explain as explanation
+from fraudops.monitoring.bands import Band, bands_for
 from fraudops.predlog import Chunk
 from fraudops.schemas import PredictionOut, TransactionIn
 
 router = APIRouter(tags=["predict"])
 
 MAX_ITEMS = 10_000
+BAND_NAMES = [band.name for band in Band]
 _features = attrgetter(*(DB_COLUMN[c] for c in FEATURE_COLUMNS))
 
 
@@ -26,8 +29,10 @@ async def predict(
     request: Request,
     body: Annotated[TransactionIn | Annotated[list[TransactionIn], Body(max_length=MAX_ITEMS)], Body()],
     scorer: ScorerDep,
+    settings: SettingsDep,
+    explain: Annotated[bool, Query(description="add the top features behind each score")] = False,
 ) -> Any:
-    """Fraud probability and decision for one transaction (an object) or many (a list)."""
+    """Fraud probability, decision and band for one transaction (an object) or many (a list)."""
     started = time.perf_counter()
     items = body if isinstance(body, list) else [body]
     if not items:
@@ -36,6 +41,18 @@ async def predict(
     probability = scorer.predict_proba(raw)
     threshold, version = scorer.threshold, scorer.version
     is_fraud = probability >= threshold
+    bands = bands_for(threshold, settings.band_review_at, settings.band_decline_at)
+    band = bands.assign(probability)
+    reasons: list[Any] = [None] * len(items)
+    if explain:
+        if scorer.profile is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "the served model has no reference profile to explain with"
+            )
+        _, contribution = explanation.contributions(scorer, raw, explanation.baseline_from(scorer.profile))
+        reasons = [
+            {"method": explanation.METHOD, "top": top} for top in explanation.top_reasons(raw, contribution)
+        ]
     request_ids = [uuid.uuid4().hex for _ in items]
     request.app.state.prediction_log.record(
         Chunk(
@@ -49,6 +66,9 @@ async def predict(
             threshold=threshold,
             model_version=version,
             latency_ms=(time.perf_counter() - started) * 1e3,
+            band=band,
+            review_at=bands.review_at,
+            decline_at=bands.decline_at,
         )
     )
     answers = [
@@ -59,7 +79,12 @@ async def predict(
             "is_fraud": bool(flag),
             "threshold": threshold,
             "model_version": version,
+            "band": BAND_NAMES[code],
+            "bands": bands.as_dict(),
+            "reasons": why,
         }
-        for rid, t, p, flag in zip(request_ids, items, probability, is_fraud, strict=True)
+        for rid, t, p, flag, code, why in zip(
+            request_ids, items, probability, is_fraud, band, reasons, strict=True
+        )
     ]
     return answers if isinstance(body, list) else answers[0]

@@ -1,0 +1,1 @@
+"""Watching the model: reference profile, drift, reasons for a score, decision bands."""

@@ -1,0 +1,145 @@
+"""`fraudops train` end to end on a real database and a real MLflow store (SQLite, in a temp folder):
+rows from the database, split by time, candidates logged, the best registered, the gate applied."""
+
+import shutil
+
+import numpy as np
+import pytest
+from mlflow import MlflowClient
+from sklearn.ensemble import RandomForestClassifier
+
+from fraudops import crud
+from fraudops.core.config import Settings
+from fraudops.data import synthetic
+from fraudops.ml import artifact, candidates
+from fraudops.ml.pipeline import NotEnoughData
+from fraudops.tables import ModelVersion
+from fraudops.training import AlreadyRunning, TrainRequest, run_training
+from tests.utils import read_csv_bytes, upload
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def labeled_batches(tmp_path_factory):
+    """Three labeled files covering consecutive days (Time continues from one file to the next)."""
+    table = synthetic.generate(36_000, seed=31)
+    path = tmp_path_factory.mktemp("batches") / "all.csv"
+    synthetic.write_csv(table, path)
+    header, *lines = path.read_bytes().decode().splitlines(keepends=True)
+    third = len(lines) // 3
+    return [(header + "".join(lines[i * third : (i + 1) * third])).encode() for i in range(3)]
+
+
+def _train_settings(settings: Settings, tmp_path) -> Settings:
+    """The test database, with a fresh champion folder and MLflow store of its own."""
+    return settings.model_copy(
+        update={"model_dir": tmp_path / "champion", "var_dir": tmp_path / "var", "mlflow_tracking_uri": ""}
+    )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_quick_run_on_postgres_registers_promotes_and_keeps_a_better_champion(
+    client, session, settings, labeled_batches, tmp_path
+):
+    for i, data in enumerate(labeled_batches):
+        assert upload(client, data, f"part-{i}.csv").status_code == 201
+    train_settings = _train_settings(settings, tmp_path)
+    all_rows = sum(read_csv_bytes(b).num_rows for b in labeled_batches)
+
+    first = run_training(train_settings, TrainRequest(quick=True, trigger="cli"))
+
+    # Rows came from the database, every batch, split by time: validation and test never precede training.
+    assert first.data["rows"] == all_rows
+    assert first.data["train"]["time_end"] <= first.data["validation"]["time_start"]
+    assert first.data["validation"]["time_end"] <= first.data["test"]["time_start"]
+    assert {r.name for r in first.results} == {c.name for c in candidates.quick_set()}
+    best = max(first.results, key=lambda r: r.validation["auprc"])
+    assert first.best is best
+    # Registered as version 1, the alias moved, the champion folder written with the served graph.
+    assert first.registry_version == "1" and first.promoted
+    mlflow = MlflowClient(train_settings.tracking_uri)
+    assert str(mlflow.get_model_version_by_alias("fraud-detector", "champion").version) == "1"
+    onnx_bytes, card = artifact.read(train_settings.model_dir)
+    assert card.version == best.card.version and onnx_bytes == best.onnx_bytes
+    assert card.training["mlflow"]["registry_version"] == "1"
+    assert card.training["data"]["rows"] == all_rows
+    # MLflow: a parent run with the data span and a child per candidate with metrics, images and models.
+    parent = mlflow.get_run(first.parent_run_id)
+    assert int(parent.data.params["rows"]) == all_rows and parent.data.tags["git_commit"]
+    children = mlflow.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{first.parent_run_id}'"
+    )
+    assert len(children) == len(first.results)
+    child_files = {f.path for f in mlflow.list_artifacts(best.run_id)}
+    assert {"pr_curve.png", "confusion_matrix.png", "model_card.json"} <= child_files
+    assert mlflow.get_run(best.run_id).data.metrics["val_auprc"] == pytest.approx(best.validation["auprc"])
+    # The outcome is recorded for the API.
+    session.rollback()
+    runs, _ = crud.list_training_runs(session, 0, 10)
+    assert runs[0].status == "succeeded" and runs[0].promoted and runs[0].registry_version == "1"
+    assert runs[0].summary["table"][0]["model"] in {r.name for r in first.results}
+    registered = session.get(ModelVersion, card.version)
+    assert registered.registry_version == "1" and registered.promoted and registered.first_served_at is None
+
+    # A worse model (a single decision stump, a real but weak forest) is registered and not promoted.
+    stump = candidates.SklearnCandidate(
+        "stump",
+        "random_forest",
+        RandomForestClassifier(n_estimators=1, max_depth=1, random_state=0),
+        scale=False,
+    )
+    second = run_training(train_settings, TrainRequest(trigger="cli"), candidates=[stump])
+    assert second.champion is not None and second.champion.source == "registry"
+    assert second.champion.test["rows"] == second.results[0].test["rows"]  # the same test rows
+    assert second.results[0].test["auprc"] < second.champion.test["auprc"] - train_settings.promotion_margin
+    assert second.registry_version == "2" and not second.promoted
+    assert str(mlflow.get_model_version_by_alias("fraud-detector", "champion").version) == "1"
+    assert mlflow.get_model_version("fraud-detector", "2").tags["gate"] == "rejected"
+    assert artifact.read(train_settings.model_dir) == (onnx_bytes, card)  # the folder did not change
+    session.rollback()
+    runs, _ = crud.list_training_runs(session, 0, 10)
+    assert runs[0].status == "succeeded" and runs[0].promoted is False
+    assert "kept the champion" in runs[0].decision
+
+    # A dry run reports and registers nothing.
+    dry = run_training(train_settings, TrainRequest(dry_run=True, force=True), candidates=[stump])
+    assert dry.registry_version is None and not dry.promoted
+    assert [str(v.version) for v in mlflow.search_model_versions("name = 'fraud-detector'")] == ["2", "1"]
+
+    # An empty champion folder (a fresh checkout) gets the registry's champion back, whatever the gate says.
+    shutil.rmtree(train_settings.model_dir)
+    third = run_training(train_settings, TrainRequest(), candidates=[stump])
+    restored_bytes, restored = artifact.read(train_settings.model_dir)
+    assert not third.promoted and restored_bytes == onnx_bytes and restored.version == card.version
+    assert restored.training["mlflow"]["registry_version"] == "1"
+
+
+def test_one_training_at_a_time(session, settings, tmp_path):
+    holder = crud.start_training_run(session, "api", {"quick": True})
+    assert holder is not None
+    assert crud.start_training_run(session, "auto", {}) is None  # the lock is taken
+    with pytest.raises(AlreadyRunning, match=f"training run {holder.id}"):
+        run_training(_train_settings(settings, tmp_path), TrainRequest(quick=True))
+    crud.finish_training_run(session, holder.id, "failed", error="test")
+    assert crud.start_training_run(session, "auto", {}) is not None  # released
+
+
+def test_a_failed_training_is_recorded_and_releases_the_lock(session, settings, tmp_path):
+    # No labeled rows in the database: the run fails with the reason, and the next one may start.
+    with pytest.raises(NotEnoughData, match="no labeled rows"):
+        run_training(_train_settings(settings, tmp_path), TrainRequest(quick=True))
+    session.rollback()
+    runs, _ = crud.list_training_runs(session, 0, 10)
+    assert runs[0].status == "failed" and "no labeled rows" in runs[0].error
+    assert crud.running_training_run(session) is None
+
+
+def test_training_rows_stream_in_time_order(session, client, labeled_batches):
+    for i, data in enumerate(reversed(labeled_batches)):  # uploaded latest first
+        upload(client, data, f"part-{i}.csv")
+    session.rollback()
+    raw, y = crud.labeled_transactions(session)
+    assert len(raw) == sum(read_csv_bytes(b).num_rows for b in labeled_batches)
+    assert np.all(np.diff(raw[:, 0]) >= 0)
+    assert set(np.unique(y)) == {0, 1}
