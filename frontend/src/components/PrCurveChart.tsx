@@ -1,0 +1,82 @@
+import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import type { CurvePoint } from "../api/client";
+import { fmtPercent, fmtScore } from "../format";
+import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
+import { COLORS } from "./colors";
+
+export const CHART_HEIGHT = 300;
+
+interface Props {
+  points: CurvePoint[];
+  prevalence: number;
+  auprc: number;
+  operating: { recall: number; precision: number; threshold: number };
+}
+
+export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
+  const summary =
+    `Precision–recall curve, AUPRC ${fmtScore(auprc)} against a random baseline of ${fmtPercent(prevalence)}. ` +
+    `At the threshold ${fmtScore(operating.threshold, 4)} the model has recall ${fmtScore(operating.recall)} and precision ${fmtScore(operating.precision)}.`;
+  return (
+    <figure className="chart" aria-label={summary} style={{ height: CHART_HEIGHT }}>
+      <ChartLegend
+        items={[
+          { label: "Model", color: COLORS.accent, kind: "line" },
+          { label: `Random (${fmtPercent(prevalence)})`, color: COLORS.baseline, kind: "dashed" },
+          { label: `Threshold ${fmtScore(operating.threshold, 2)}`, color: COLORS.fraud, kind: "dot" },
+        ]}
+      />
+      <LineChart
+        responsive
+        data={points}
+        style={{ width: "100%", height: CHART_HEIGHT - LEGEND_HEIGHT }}
+        margin={{ top: 8, right: 16, bottom: 22, left: 4 }}
+        accessibilityLayer={false}
+      >
+        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+        <XAxis
+          dataKey="recall"
+          type="number"
+          domain={[0, 1]}
+          ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
+          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          stroke={COLORS.grid}
+          label={{ value: "Recall (share of frauds caught)", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+        />
+        <YAxis
+          type="number"
+          domain={[0, 1]}
+          ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
+          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          stroke={COLORS.grid}
+          width={40}
+          label={{ value: "Precision", angle: -90, position: "insideLeft", offset: 6, dy: 28, fill: COLORS.axis, fontSize: 12 }}
+        />
+        <Tooltip
+          formatter={(value) => fmtScore(Number(value))}
+          labelFormatter={(label) => `Recall ${fmtScore(Number(label))}`}
+          cursor={{ stroke: COLORS.grid }}
+          contentStyle={{ borderRadius: 8, borderColor: COLORS.grid, fontSize: 13 }}
+        />
+        <ReferenceLine y={prevalence} stroke={COLORS.baseline} strokeDasharray="6 4" strokeWidth={1.5} />
+        <Line
+          name="Precision"
+          type="stepBefore"
+          dataKey="precision"
+          stroke={COLORS.accent}
+          strokeWidth={2.25}
+          dot={false}
+          isAnimationActive={false}
+        />
+        <ReferenceDot
+          x={operating.recall}
+          y={operating.precision}
+          r={6}
+          fill={COLORS.fraud}
+          stroke="#fff"
+          strokeWidth={2}
+        />
+      </LineChart>
+    </figure>
+  );
+}

@@ -1,0 +1,13 @@
+// Chart colours, matching the CSS variables in styles.css.
+export const COLORS = {
+  accent: "#4f46e5",
+  fraud: "#e0475b",
+  legit: "#1f9e89",
+  unlabeled: "#64748b",
+  grid: "#e6e9ef",
+  axis: "#6b7588",
+  baseline: "#9aa3b2",
+  fraudSoft: "#f7c6cd",
+  fraudLine: "#e99aa6",
+  latency: "#6366f1",
+};

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { batchDrift, explainedRows, labeledBatch, noDrift, olderRun, OCCLUSION, streamRun, unlabeledBatch } from "../test/fixtures";
+import {
+  bandOf,
+  bandsOf,
+  driftTally,
+  driftTrendRows,
+  featuresByPsi,
+  fmtEdge,
+  fmtFeatureValue,
+  fmtMs,
+  fmtSigned,
+  latencyBinKey,
+  latencyRows,
+  psiAxis,
+  reasonsOf,
+  runWindow,
+  settingsText,
+  streamQuality,
+} from "./monitoringData";
+
+describe("bands", () => {
+  it("reads a row's band and ignores anything else", () => {
+    expect(explainedRows.map(bandOf)).toEqual(["decline", "review", "approve"]);
+    expect(bandOf({ band: null })).toBeNull();
+    expect(bandOf({ band: "maybe" })).toBeNull();
+    expect(bandOf({})).toBeNull();
+  });
+
+  it("reads a batch's bands, null before they were recorded", () => {
+    expect(bandsOf(labeledBatch)).toEqual({ review_at: 0.43656, decline_at: 0.87312 });
+    expect(bandsOf({ ...unlabeledBatch, bands: null })).toBeNull();
+    expect(bandsOf({ bands: { review_at: 0.1 } })).toBeNull();
+  });
+});
+
+describe("reasons", () => {
+  it("reads the method and the signed contributions", () => {
+    const reasons = reasonsOf(explainedRows[0]!);
+    expect(reasons?.method).toBe(OCCLUSION);
+    expect(reasons?.top.map((r) => [r.feature, r.contribution])).toEqual([
+      ["V14", 0.41],
+      ["V4", 0.22],
+      ["Amount", -0.05],
+    ]);
+  });
+
+  it("treats missing or malformed reasons as none", () => {
+    expect(reasonsOf(explainedRows[1]!)).toBeNull();
+    expect(reasonsOf({ reasons: { method: "x", top: "nope" } })).toBeNull();
+    expect(reasonsOf({ reasons: { method: "x", top: [{ feature: "V1" }] } })).toBeNull();
+    expect(reasonsOf({ reasons: { top: [{ feature: "V1", value: 1, contribution: 0.1 }] } })?.method).toBe("unknown method");
+  });
+
+  it("formats signs with a true minus", () => {
+    expect(fmtSigned(0.5438)).toBe("+0.544");
+    expect(fmtSigned(-0.0123)).toBe("\u22120.012");
+    expect(fmtSigned(-0.00001)).toBe("0.000");
+    expect(fmtFeatureValue(-5.7949)).toBe("\u22125.79");
+    expect(fmtFeatureValue(12345.6)).toBe("12,345.60");
+  });
+});
+
+describe("drift", () => {
+  it("orders features from the most drifted", () => {
+    expect(featuresByPsi(batchDrift.report!).slice(0, 4).map((f) => f.feature)).toEqual(["hour_of_day", "V1", "V3", "V2"]);
+  });
+
+  it("makes one trend row per batch in upload order, with gaps for batches without a report", () => {
+    const rows = driftTrendRows(
+      [unlabeledBatch, labeledBatch, { ...labeledBatch, id: 5 }],
+      [noDrift, batchDrift, { ...batchDrift, batch_id: 5, report: { ...batchDrift.report!, drifted_features: [] } }],
+    );
+    expect(rows.map((r) => r.key)).toEqual(["#5", "#7", "#8"]);
+    expect(rows[1]).toMatchObject({ maxPsi: 2.4, maxFeature: "hour_of_day", drifted: 2, driftedFeatures: ["V1", "hour_of_day"] });
+    expect(rows[2]).toMatchObject({ maxPsi: null, psiPlot: null, drifted: null, reason: "scored before drift was recorded" });
+    expect(driftTally(rows)).toEqual([
+      { feature: "hour_of_day", batches: 1, lastBatchId: 7 },
+      { feature: "V1", batches: 1, lastBatchId: 7 },
+    ]);
+  });
+
+  it("spans the PSI axis in powers of ten around the flag", () => {
+    const rows = driftTrendRows([labeledBatch], [batchDrift]);
+    expect(psiAxis(rows)).toEqual({ domain: [0.01, 10], ticks: [0.01, 0.2, 1, 10] });
+    expect(psiAxis([])).toEqual({ domain: [0.01, 1], ticks: [0.01, 0.2, 1] });
+  });
+});
+
+describe("stream runs", () => {
+  it("labels each latency bin by its lower edge", () => {
+    const rows = latencyRows(streamRun.summary.histogram!);
+    expect(rows.map((r) => r.label)).toEqual(["6.5", "10", "15.4", "23.7", "36.4"]);
+    expect(rows[2]).toMatchObject({ start: 15.4, end: 23.7, count: 90, share: 90 / 198 });
+    expect(latencyBinKey(rows, 17.64)).toBe("2");
+    expect(latencyBinKey(rows, 80)).toBe("4"); // the last bin holds the slowest answers
+    expect(fmtEdge(0.0842)).toBe("0.0842");
+    expect(fmtEdge(1234.5)).toBe("1,235");
+    expect(fmtMs(0.842)).toBe("0.84");
+    expect(fmtMs(17.64)).toBe("17.6");
+    expect(fmtMs(null)).toBe("—");
+  });
+
+  it("leaves precision and recall undefined when nothing was flagged or no fraud was replayed", () => {
+    expect(streamQuality(streamRun.summary.metrics)).toEqual({ precision: 0.5, recall: 0.25, f1: 0.3333, note: null });
+    expect(streamQuality(olderRun.summary.metrics)).toEqual({
+      precision: null,
+      recall: null,
+      f1: null,
+      note: "no fraud among the rows replayed, none flagged",
+    });
+    expect(streamQuality(null)).toBeNull();
+  });
+
+  it("knows the log window a run covered and its settings", () => {
+    expect(runWindow(streamRun)).toEqual({ since: "2026-11-23T13:24:41.940Z", until: "2026-11-23T13:24:46.000Z" });
+    expect(settingsText(streamRun.summary.settings)).toBe("400 tx/s · concurrency 4 · first 200 rows");
+  });
+});
