@@ -198,20 +198,22 @@ def record_model_version(session: Session, card: ModelCard) -> None:
             session.commit()
         return
     try:
-        session.add(
-            ModelVersion(
-                version=card.version,
-                kind=card.kind,
-                threshold=card.threshold,
-                metrics=card.metrics,
-                training=card.training,
-                created_at=card.created_at,
-                first_served_at=datetime.now(UTC),
-            )
-        )
+        session.add(_model_version(card, first_served_at=datetime.now(UTC)))
         session.commit()
     except IntegrityError:  # another worker recorded it first
         session.rollback()
+
+
+def _model_version(card: ModelCard, first_served_at: datetime | None) -> ModelVersion:
+    return ModelVersion(
+        version=card.version,
+        kind=card.kind,
+        threshold=card.threshold,
+        metrics=card.metrics,
+        training=card.training,
+        created_at=card.created_at,
+        first_served_at=first_served_at,
+    )
 
 
 def list_model_versions(session: Session) -> Sequence[ModelVersion]:
@@ -439,15 +441,7 @@ def record_registered_version(
     training_run_id: int | None,
 ) -> None:
     """Remember a version training registered (served later or never). The caller commits."""
-    row = session.get(ModelVersion, card.version) or ModelVersion(
-        version=card.version,
-        kind=card.kind,
-        threshold=card.threshold,
-        metrics=card.metrics,
-        training=card.training,
-        created_at=card.created_at,
-        first_served_at=None,
-    )
+    row = session.get(ModelVersion, card.version) or _model_version(card, first_served_at=None)
     row.registered_model = registered_model
     row.registry_version = registry_version
     row.mlflow_run_id = mlflow_run_id
