@@ -295,18 +295,15 @@ def main() -> None:
 
     table = Table(title=f"upload of {args.rows:,} rows ({report['file_mb']} MB), median of {args.repeat}")
     table.add_column("backend")
-    for col in ("end to end s", "receive", "parse+validate", "score", "metrics", "store", "peak RSS MiB"):
+    stages = ["receive", "parse_validate", "score", "explain_drift", "metrics", "store"]
+    for col in ("end to end s", *stages, "peak RSS MiB"):
         table.add_column(col, justify="right")
     for backend, figures in report["upload"].items():
         m = figures["median"]
         table.add_row(
             backend,
             f"{m['seconds']:.2f}",
-            f"{m['receive']:.2f}",
-            f"{m['parse_validate']:.2f}",
-            f"{m['score']:.2f}",
-            f"{m['metrics']:.2f}",
-            f"{m['store']:.2f}",
+            *(f"{m.get(stage, float('nan')):.2f}" for stage in stages),
             f"{figures['server_peak_rss_mib']:.0f}",
         )
     console.print(table)

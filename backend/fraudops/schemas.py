@@ -79,7 +79,7 @@ class PredictionOut(BaseModel):
     model_version: str
     band: Literal["approve", "review", "decline"]
     bands: dict[str, float] = Field(description="review_at and decline_at in force for this decision")
-    reasons: dict[str, Any] | None = Field(default=None, description="with ?explain=true: {method, top}")
+    reasons: "ReasonsOut | None" = Field(default=None, description="with ?explain=true: the top features")
 
 
 # --- batches ----------------------------------------------------------------------------------------
@@ -134,10 +134,8 @@ class PredictionRow(BaseModel):
     probability: float
     is_fraud: bool
     label: int | None = Field(description="true class when the file had one")
-    band: str | None = Field(default=None, description="approve, review or decline")
-    reasons: dict[str, Any] | None = Field(
-        default=None, description="flagged rows: {method, top: [{feature, value, contribution}]}"
-    )
+    band: Literal["approve", "review", "decline"] | None = None
+    reasons: "ReasonsOut | None" = Field(default=None, description="for flagged rows: the top features")
 
 
 # --- model and health -------------------------------------------------------------------------------
@@ -294,3 +292,12 @@ class Reason(BaseModel):
     feature: str
     value: float
     contribution: float = Field(description="score change if this value were the training median")
+
+
+class ReasonsOut(BaseModel):
+    method: str
+    top: list[Reason] = Field(description="largest |contribution| first")
+
+
+PredictionOut.model_rebuild()
+PredictionRow.model_rebuild()

@@ -395,7 +395,7 @@ test("a stream replay is listed on the dashboard with its figures and latency hi
   await expect(panel.getByRole("heading", { name: `Latency of run #${run.id} · holdout.csv` })).toBeVisible();
   const bars = run.summary.histogram.counts.filter((c) => c > 0).length;
   await expect(histogram.locator(".recharts-bar-rectangle path, .recharts-bar-rectangle rect")).toHaveCount(bars);
-  await expect(histogram).toContainText("Latency, ms (bin lower edge");
+  await expect(histogram).toContainText("Latency in ms (bin lower edge, log bins)");
   await expect(histogram).toHaveAccessibleName(new RegExp(`^Latency histogram of ${run.summary.answered} answers`));
   // the drift of the live traffic during the run, from the prediction log
   await expect(panel.getByTestId("run-drift")).toContainText("logged predictions");

@@ -6,6 +6,7 @@ A score equal to a threshold falls in the higher band (`score >= decline_at` dec
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 import numpy as np
 
@@ -14,6 +15,9 @@ class Band(IntEnum):
     approve = 0
     review = 1
     decline = 2
+
+
+BAND_NAMES: list[Literal["approve", "review", "decline"]] = ["approve", "review", "decline"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.special import kolmogorov
 
-from fraudops.monitoring.profile import MONITORED, monitored_columns
+from fraudops.monitoring.profile import monitored_columns
 
 PSI_MODERATE = 0.1
 PSI_DRIFTED = 0.2
@@ -59,10 +59,10 @@ def report(profile: dict[str, Any], raw: np.ndarray, scores: np.ndarray) -> dict
     """Per-feature and score drift of `raw` rows (and the model's `scores` on them) against `profile`."""
     monitored = monitored_columns(raw)
     features = []
-    for j, name in enumerate(MONITORED):
-        reference = np.asarray(profile["features"][name])
-        value = psi(reference, monitored[:, j])
-        d, p = ks(reference, profile["rows"], monitored[:, j])
+    for name, quantiles in profile["features"].items():  # what the profile covers
+        reference = np.asarray(quantiles)
+        value = psi(reference, monitored[name])
+        d, p = ks(reference, profile["rows"], monitored[name])
         features.append({"feature": name, "psi": value, "ks_d": d, "ks_p": p, "status": status(value)})
     score_psi = psi(np.asarray(profile["score"]), scores)
     score_d, score_p = ks(np.asarray(profile["score"]), profile["rows"], scores)

@@ -22,30 +22,32 @@ MONITORED: tuple[str, ...] = (*V_COLUMNS, "Amount", "hour_of_day")
 PROFILE_FILE = "profile.json"
 
 
-def monitored_columns(raw: np.ndarray) -> np.ndarray:
-    """Raw `[Time, V1..V28, Amount]` rows → the MONITORED columns."""
+def monitored_columns(raw: np.ndarray) -> dict[str, np.ndarray]:
+    """Raw `[Time, V1..V28, Amount]` rows → each MONITORED column by name."""
     raw = np.asarray(raw, dtype=np.float64)
-    hour = np.fmod(raw[:, 0], SECONDS_PER_DAY) / 3600.0
-    return np.column_stack([raw[:, 1:29], raw[:, 29], hour])
+    columns = {name: raw[:, j + 1] for j, name in enumerate(V_COLUMNS)}
+    columns["Amount"] = raw[:, 29]
+    columns["hour_of_day"] = np.fmod(raw[:, 0], SECONDS_PER_DAY) / 3600.0
+    return columns
 
 
 def build(raw: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
-    """Summarise training rows (raw layout) and the model's scores on them."""
-    monitored = monitored_columns(raw)
+    """Summarise training rows (raw layout) and the model's scores on them.
+
+    The hour of day is profiled only when the training rows cover a whole day: a reference that never saw
+    the evening would flag every evening as drift.
+    """
+    columns = monitored_columns(raw)
+    time = np.asarray(raw, dtype=np.float64)[:, 0]
+    if len(time) == 0 or time.max() - time.min() < SECONDS_PER_DAY:
+        del columns["hour_of_day"]
     return {
         "rows": len(raw),
-        "features": {
-            name: [float(v) for v in np.quantile(monitored[:, j], QUANTILES)]
-            for j, name in enumerate(MONITORED)
-        },
-        "score": [float(v) for v in np.quantile(scores, QUANTILES)],
+        "features": {name: _rounded(np.quantile(values, QUANTILES)) for name, values in columns.items()},
+        "score": _rounded(np.quantile(scores, QUANTILES)),
         # Explanation baseline, in the model's raw input layout.
         "baseline": {name: float(np.median(raw[:, j])) for j, name in enumerate(FEATURE_COLUMNS)},
     }
-
-
-def _rounded(values: np.ndarray) -> list[float]:
-    return [float(f"{v:.7g}") for v in values]
 
 
 def for_model(onnx_bytes: bytes, card: "ModelCard", raw_train: np.ndarray) -> dict[str, Any]:
@@ -53,3 +55,7 @@ def for_model(onnx_bytes: bytes, card: "ModelCard", raw_train: np.ndarray) -> di
     from fraudops.ml.scorer import Scorer
 
     return build(raw_train, Scorer(onnx_bytes, card).predict_proba(raw_train))
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [float(f"{v:.7g}") for v in values]

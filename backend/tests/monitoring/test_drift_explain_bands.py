@@ -7,7 +7,7 @@ from fraudops.ml import artifact, features
 from fraudops.ml.onnx_export import Dense, dense_network
 from fraudops.ml.scorer import Scorer
 from fraudops.monitoring import drift, explain, profile
-from fraudops.monitoring.bands import Band, Bands, bands_for
+from fraudops.monitoring.bands import BAND_NAMES, Band, Bands, bands_for
 from tests.utils import raw_and_labels
 
 
@@ -83,7 +83,7 @@ def test_bands_boundaries_fall_in_the_higher_band():
     bands = Bands(review_at=0.3, decline_at=0.8)
     scores = np.array([0.0, 0.2999, 0.3, 0.5, 0.7999, 0.8, 1.0])
     assert bands.assign(scores).tolist() == [0, 0, 1, 1, 1, 2, 2]
-    assert Band(2).name == "decline"
+    assert Band(2).name == "decline" and [b.name for b in Band] == BAND_NAMES
 
 
 def test_default_bands_follow_the_threshold_and_bad_ones_are_refused():

@@ -113,7 +113,8 @@ export function useStreams() {
 export function useLogDrift(since: string | null, until: string | null, enabled = true) {
   return useQuery({
     queryKey: keys.logDrift(since, until),
-    queryFn: () => must(api.GET("/api/drift/log", { params: { query: { since, until } } })),
+    queryFn: () =>
+      must(api.GET("/api/drift/log", { params: { query: { ...(since ? { since } : {}), ...(until ? { until } : {}) } } })),
     enabled,
     staleTime: until === null ? 30_000 : Infinity, // a closed window never changes
   });

@@ -914,13 +914,8 @@ export interface components {
             bands: {
                 [key: string]: number;
             };
-            /**
-             * Reasons
-             * @description with ?explain=true: {method, top}
-             */
-            reasons?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description with ?explain=true: the top features */
+            reasons?: components["schemas"]["ReasonsOut"] | null;
         };
         /** PredictionRow */
         PredictionRow: {
@@ -940,18 +935,10 @@ export interface components {
              * @description true class when the file had one
              */
             label: number | null;
-            /**
-             * Band
-             * @description approve, review or decline
-             */
-            band?: string | null;
-            /**
-             * Reasons
-             * @description flagged rows: {method, top: [{feature, value, contribution}]}
-             */
-            reasons?: {
-                [key: string]: unknown;
-            } | null;
+            /** Band */
+            band?: ("approve" | "review" | "decline") | null;
+            /** @description for flagged rows: the top features */
+            reasons?: components["schemas"]["ReasonsOut"] | null;
         };
         /** ProblemOut */
         ProblemOut: {
@@ -964,6 +951,28 @@ export interface components {
             column: string | null;
             /** Message */
             message: string;
+        };
+        /** Reason */
+        Reason: {
+            /** Feature */
+            feature: string;
+            /** Value */
+            value: number;
+            /**
+             * Contribution
+             * @description score change if this value were the training median
+             */
+            contribution: number;
+        };
+        /** ReasonsOut */
+        ReasonsOut: {
+            /** Method */
+            method: string;
+            /**
+             * Top
+             * @description largest |contribution| first
+             */
+            top: components["schemas"]["Reason"][];
         };
         /** RejectedOut */
         RejectedOut: {

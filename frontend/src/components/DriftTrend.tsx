@@ -23,9 +23,9 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
     <figure className="chart" aria-label={summary} style={{ height: CHART_HEIGHT }}>
       <ChartLegend
         items={[
-          { label: "Largest feature PSI", color: COLORS.accent, kind: "line" },
+          { label: "Largest PSI", color: COLORS.accent, kind: "line" },
           { label: "Drifted features", color: COLORS.fraudSoft, kind: "box" },
-          { label: `Flag at PSI ${PSI_FLAG}`, color: COLORS.fraud, kind: "dashed" },
+          { label: `Flag (${PSI_FLAG})`, color: COLORS.fraud, kind: "dashed" },
         ]}
       />
       <ComposedChart

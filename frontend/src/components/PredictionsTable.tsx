@@ -63,10 +63,20 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
   const first = count === 0 ? 0 : offset + 1;
   const last = Math.min(offset + PAGE_SIZE, count);
   const columns = 5 + (showIds ? 1 : 0) + (labeled ? 2 : 0);
-  const sortHeader = (key: PredictionSort, label: string, className = "") => (
+  const sortHeader = (key: PredictionSort, label: string, className = "", short?: string) => (
     <th scope="col" aria-sort={sort === key ? (key === "row" ? "ascending" : "descending") : "none"} className={className}>
       <button type="button" className={`sort-button ${sort === key ? "is-active" : ""}`} onClick={() => onSort(key)}>
-        {label}
+        {short ? (
+          <>
+            {/* a phone shows the short label; the full one stays the button's name */}
+            <span className="label-full">{label}</span>
+            <span className="label-short" aria-hidden="true">
+              {short}
+            </span>
+          </>
+        ) : (
+          label
+        )}
         <Icon name={sort === key ? (key === "row" ? "sortUp" : "sortDown") : "sort"} size={14} />
         <span className="sr-only">{sort === key ? ", sorted" : ", sort by this column"}</span>
       </button>
@@ -106,11 +116,13 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
             <tr>
               {sortHeader("row", "Row", "col-row")}
               {showIds ? <th scope="col">ID</th> : null}
-              {sortHeader("probability", "Fraud probability")}
+              {sortHeader("probability", "Fraud probability", "", "Score")}
               <th scope="col" className={labeled ? "col-secondary" : ""}>
                 Decision
               </th>
-              <th scope="col">Band</th>
+              <th scope="col" className="col-band">
+                Band
+              </th>
               {labeled ? (
                 <>
                   <th scope="col" className="col-secondary">
@@ -140,55 +152,59 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
                   const panelId = `reasons-${r.row_number}`;
                   return (
                     <Fragment key={r.row_number}>
-                    <tr className={`${r.is_fraud ? "is-flagged" : ""} ${expanded ? "is-expanded" : ""}`}>
-                      <td className="mono col-row" title={`CSV line ${r.row_number + 2}`}>
-                        {fmtInt(r.row_number)}
-                      </td>
-                      {showIds ? <td className="mono">{r.id ?? "—"}</td> : null}
-                      <td>
-                        {/* flex inside the cell, not on it: a flex td leaves the table's row lines */}
-                        <span className="prob-cell">
-                          <span className="prob-bar" aria-hidden="true">
-                            <span style={{ width: `${Math.max(r.probability * 100, 1)}%` }} className={r.is_fraud ? "hot" : ""} />
+                      <tr className={`${r.is_fraud ? "is-flagged" : ""} ${expanded ? "is-expanded" : ""}`}>
+                        <td className="mono col-row" title={`CSV line ${r.row_number + 2}`}>
+                          {fmtInt(r.row_number)}
+                        </td>
+                        {showIds ? <td className="mono">{r.id ?? "—"}</td> : null}
+                        <td>
+                          {/* flex inside the cell, not on it: a flex td leaves the table's row lines */}
+                          <span className="prob-cell">
+                            <span className="prob-bar" aria-hidden="true">
+                              <span style={{ width: `${Math.max(r.probability * 100, 1)}%` }} className={r.is_fraud ? "hot" : ""} />
+                            </span>
+                            <span className="mono">{fmtProbability(r.probability)}</span>
+                            {/* on a phone the band column folds in here (one of the two is always display: none) */}
+                            <span className="band-inline">
+                              <BandBadge band={bandOf(r)} bands={bands} />
+                            </span>
                           </span>
-                          <span className="mono">{fmtProbability(r.probability)}</span>
-                        </span>
-                      </td>
-                      <td className={labeled ? "col-secondary" : ""}>
-                        <span className={`badge ${r.is_fraud ? "badge-fraud" : "badge-neutral"}`}>{r.is_fraud ? "Flagged" : "Passed"}</span>
-                      </td>
-                      <td>
-                        <BandBadge band={bandOf(r)} bands={bands} />
-                      </td>
-                      {labeled ? (
-                        <>
-                          <td className="col-secondary">{r.label === null ? <span className="muted">unknown</span> : r.label === 1 ? "Fraud" : "Legit"}</td>
-                          <td>{outcome ? <span className={`badge badge-${outcome.tone}`}>{outcome.label}</span> : "—"}</td>
-                        </>
-                      ) : null}
-                      <td className="col-why">
-                        {reasons ? (
-                          <button
-                            type="button"
-                            className="why-button"
-                            aria-expanded={expanded}
-                            aria-controls={expanded ? panelId : undefined}
-                            onClick={() => toggle(r.row_number)}
-                          >
-                            Why{" "}
-                            <span className="sr-only">row {fmtInt(r.row_number)} was flagged</span>
-                            <Icon name={expanded ? "sortUp" : "sortDown"} size={14} />
-                          </button>
+                        </td>
+                        <td className={labeled ? "col-secondary" : ""}>
+                          <span className={`badge ${r.is_fraud ? "badge-fraud" : "badge-neutral"}`}>{r.is_fraud ? "Flagged" : "Passed"}</span>
+                        </td>
+                        <td className="col-band">
+                          <BandBadge band={bandOf(r)} bands={bands} />
+                        </td>
+                        {labeled ? (
+                          <>
+                            <td className="col-secondary">{r.label === null ? <span className="muted">unknown</span> : r.label === 1 ? "Fraud" : "Legit"}</td>
+                            <td>{outcome ? <span className={`badge badge-${outcome.tone}`}>{outcome.label}</span> : "—"}</td>
+                          </>
                         ) : null}
-                      </td>
-                    </tr>
-                    {expanded && reasons ? (
-                      <tr className="reasons-row">
-                        <td colSpan={columns}>
-                          <ReasonsList reasons={reasons} id={panelId} />
+                        <td className="col-why">
+                          {reasons ? (
+                            <button
+                              type="button"
+                              className="why-button"
+                              aria-expanded={expanded}
+                              aria-controls={expanded ? panelId : undefined}
+                              onClick={() => toggle(r.row_number)}
+                            >
+                              Why{" "}
+                              <span className="sr-only">row {fmtInt(r.row_number)} was flagged</span>
+                              <Icon name={expanded ? "sortUp" : "sortDown"} size={14} />
+                            </button>
+                          ) : null}
                         </td>
                       </tr>
-                    ) : null}
+                      {expanded && reasons ? (
+                        <tr className="reasons-row">
+                          <td colSpan={columns}>
+                            <ReasonsList reasons={reasons} id={panelId} />
+                          </td>
+                        </tr>
+                      ) : null}
                     </Fragment>
                   );
                 })}

@@ -65,8 +65,8 @@ export function ReasonsList({ reasons, id }: { reasons: Reasons; id?: string }) 
           return (
             <li key={r.feature} className="reason">
               <span className="reason-feature mono">{r.feature}</span>
-              <span className="reason-value mono muted" title="the value in this row">
-                {fmtFeatureValue(r.value)}
+              <span className="reason-value mono muted" title={`${r.feature} is ${fmtFeatureValue(r.value)} in this row`}>
+                = {fmtFeatureValue(r.value)}
               </span>
               <span className="reason-track" aria-hidden="true">
                 <span className={`reason-fill ${up ? "is-up" : "is-down"}`} style={up ? { left: "50%", width } : { right: "50%", width }} />

@@ -40,7 +40,7 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
       <ChartLegend
         items={[
           { label: "Answers", color: COLORS.latency, kind: "box" },
-          ...(p50 !== undefined ? [{ label: `p50 ${fmtMs(p50)} ms`, color: COLORS.legit, kind: "dashed" as const }] : []),
+          ...(p50 !== undefined ? [{ label: `p50 ${fmtMs(p50)} ms`, color: COLORS.marker, kind: "dashed" as const }] : []),
           ...(p99 !== undefined ? [{ label: `p99 ${fmtMs(p99)} ms`, color: COLORS.fraud, kind: "dashed" as const }] : []),
         ]}
       />
@@ -60,7 +60,7 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
           stroke={COLORS.grid}
           interval="preserveStartEnd"
           minTickGap={14}
-          label={{ value: "Latency, ms (bin lower edge; bins are log-spaced)", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+          label={{ value: "Latency in ms (bin lower edge, log bins)", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
         />
         <YAxis allowDecimals={false} tick={{ fill: COLORS.axis, fontSize: 12 }} stroke={COLORS.grid} width={40} />
         <Tooltip
@@ -76,8 +76,8 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
           contentStyle={{ borderRadius: 8, borderColor: COLORS.grid, fontSize: 13 }}
         />
         <Bar dataKey="count" name="Answers" fill={COLORS.latency} radius={[3, 3, 0, 0]} isAnimationActive={false} />
-        {p50Key !== undefined ? <ReferenceLine x={p50Key} stroke={COLORS.legit} strokeDasharray="5 4" strokeWidth={1.5} /> : null}
-        {p99Key !== undefined ? <ReferenceLine x={p99Key} stroke={COLORS.fraud} strokeDasharray="5 4" strokeWidth={1.5} /> : null}
+        {p50Key !== undefined ? <ReferenceLine x={p50Key} stroke={COLORS.marker} strokeDasharray="5 4" strokeWidth={2} /> : null}
+        {p99Key !== undefined ? <ReferenceLine x={p99Key} stroke={COLORS.fraud} strokeDasharray="5 4" strokeWidth={2} /> : null}
       </BarChart>
     </figure>
   );
@@ -149,9 +149,13 @@ function RunDetail({ run, drift }: { run: StreamRun; drift: DriftState }) {
       <dl className="run-facts">
         <div>
           <dt>Latency, ms</dt>
-          <dd className="mono">
+          <dd className="latency-list">
             {latency
-              ? `p50 ${fmtMs(latency.p50)} · p90 ${fmtMs(latency.p90)} · p95 ${fmtMs(latency.p95)} · p99 ${fmtMs(latency.p99)} · mean ${fmtMs(latency.mean)} · max ${fmtMs(latency.max)}`
+              ? (["p50", "p90", "p95", "p99", "mean", "max"] as const).map((k) => (
+                  <span key={k} className="nowrap">
+                    {k} <span className="mono">{fmtMs(latency[k])}</span>
+                  </span>
+                ))
               : "—"}
           </dd>
         </div>

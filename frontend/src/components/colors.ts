@@ -9,5 +9,6 @@ export const COLORS = {
   baseline: "#9aa3b2",
   fraudSoft: "#f7c6cd",
   fraudLine: "#e99aa6",
-  latency: "#6366f1",
+  latency: "#969cf5", // light enough for the dark percentile markers to read on top of it
+  marker: "#0f5f55",
 };

@@ -16,7 +16,7 @@ from fraudops.core.config import Settings
 from fraudops.data import upload
 from fraudops.data.validate import CsvRejected
 from fraudops.ml.scorer import Scorer
-from fraudops.monitoring.bands import Band, bands_for
+from fraudops.monitoring.bands import BAND_NAMES, bands_for
 from fraudops.schemas import (
     BatchDriftOut,
     BatchPublic,
@@ -151,7 +151,7 @@ def list_batch_predictions(
             probability=r[2],
             is_fraud=r[3],
             label=r[4],
-            band=None if r[5] is None else Band(r[5]).name,
+            band=None if r[5] is None else BAND_NAMES[r[5]],
             reasons=r[6],
         )
         for r in rows

@@ -13,14 +13,13 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from fraudops.api.deps import ScorerDep, SettingsDep
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.monitoring import explain as explanation
-from fraudops.monitoring.bands import Band, bands_for
+from fraudops.monitoring.bands import BAND_NAMES, bands_for
 from fraudops.predlog import Chunk
 from fraudops.schemas import PredictionOut, TransactionIn
 
 router = APIRouter(tags=["predict"])
 
 MAX_ITEMS = 10_000
-BAND_NAMES = [band.name for band in Band]
 _features = attrgetter(*(DB_COLUMN[c] for c in FEATURE_COLUMNS))
 
 
