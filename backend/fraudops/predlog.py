@@ -49,32 +49,42 @@ class Chunk:
 
 
 def to_table(chunks: list[Chunk]) -> pa.Table:
-    """Rows for the `prediction_log` table, in its column order."""
-    sizes = [len(c) for c in chunks]
-    features = np.vstack([c.features for c in chunks]).astype(np.float64)
-    repeat = lambda values: np.repeat(np.asarray(values, dtype=object), sizes)  # noqa: E731
+    """Rows for the `prediction_log` table, in its column order.
+
+    Runs in the flusher's thread while requests keep arriving, so it holds the GIL as briefly as it can:
+    per-chunk values are spread with plain list operations (per-chunk NumPy calls made a 600-request
+    flush take 40 ms and showed up as the API's p99).
+    """
+
+    def per_row(values: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for value, chunk in zip(values, chunks, strict=True):
+            n = len(chunk)
+            if isinstance(value, np.ndarray):
+                out.extend(value.tolist())
+            else:
+                out.extend([value] * n)
+        return out
+
+    features = np.concatenate([c.features for c in chunks]).astype(np.float64, copy=False)
     columns: dict[str, Any] = {
         "request_id": pa.array([r for c in chunks for r in c.request_ids], pa.string()),
-        "received_at": pa.array(repeat([c.received_at for c in chunks]), pa.timestamp("us", tz="UTC")),
-        "source": pa.array(repeat([c.source for c in chunks]), pa.string()),
+        # Epoch microseconds: converting datetime objects would make Arrow import pandas mid-flush.
+        "received_at": pa.array(
+            per_row([round(c.received_at.timestamp() * 1e6) for c in chunks]), pa.timestamp("us", tz="UTC")
+        ),
+        "source": pa.array(per_row([c.source for c in chunks]), pa.string()),
         "external_id": pa.array([e for c in chunks for e in c.external_ids], pa.string()),
         **{DB_COLUMN[name]: pa.array(features[:, j]) for j, name in enumerate(FEATURE_COLUMNS)},
         "probability": pa.array(np.concatenate([c.probability for c in chunks]).astype(np.float64)),
         "is_fraud": pa.array(np.concatenate([c.is_fraud for c in chunks]).astype(bool)),
-        "threshold": pa.array(repeat([c.threshold for c in chunks]).astype(np.float64)),
-        "model_version": pa.array(repeat([c.model_version for c in chunks]), pa.string()),
-        "latency_ms": pa.array(
-            np.concatenate([np.broadcast_to(np.asarray(c.latency_ms, np.float64), len(c)) for c in chunks])
-        ),
+        "threshold": pa.array(per_row([c.threshold for c in chunks]), pa.float64()),
+        "model_version": pa.array(per_row([c.model_version for c in chunks]), pa.string()),
+        "latency_ms": pa.array(per_row([c.latency_ms for c in chunks]), pa.float64()),
+        "band": pa.array(per_row([c.band for c in chunks]), pa.int16()),
+        "review_at": pa.array(per_row([c.review_at for c in chunks]), pa.float64()),
+        "decline_at": pa.array(per_row([c.decline_at for c in chunks]), pa.float64()),
     }
-    columns["band"] = pa.array(
-        np.concatenate([c.band if c.band is not None else np.full(len(c), -1) for c in chunks]).astype(
-            np.int16
-        ),
-        mask=np.concatenate([np.full(len(c), c.band is None) for c in chunks]),
-    )
-    columns["review_at"] = pa.array(repeat([c.review_at for c in chunks]), pa.float64())
-    columns["decline_at"] = pa.array(repeat([c.decline_at for c in chunks]), pa.float64())
     return pa.table(columns)
 
 
