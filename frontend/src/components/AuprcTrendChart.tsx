@@ -3,7 +3,7 @@ import type { Batch } from "../api/client";
 import { fmtDateTime, fmtScore } from "../format";
 import { trendRows, type TrendRow } from "./chartData";
 import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS } from "./colors";
+import { COLORS, ACCENT_LINE, AXIS_TICK, bottomLabel } from "./colors";
 import { CHART_HEIGHT } from "./PrCurveChart";
 
 export function AuprcTrendChart({ batches }: { batches: Batch[] }) {
@@ -34,15 +34,15 @@ export function AuprcTrendChart({ batches }: { batches: Batch[] }) {
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
         <XAxis
           dataKey="key"
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           padding={{ left: 16, right: 16 }}
-          label={{ value: "Labeled batch, in upload order", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+          label={bottomLabel("Labeled batch, in upload order")}
         />
         <YAxis
           domain={[0, 1]}
           ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           width={48}
         />
@@ -57,12 +57,7 @@ export function AuprcTrendChart({ batches }: { batches: Batch[] }) {
         <Line
           name="AUPRC"
           dataKey="auprc"
-          stroke={COLORS.accent}
-          strokeWidth={2.25}
-          dot={{ r: 4, fill: COLORS.accent, strokeWidth: 0 }}
-          activeDot={{ r: 6 }}
-          connectNulls
-          isAnimationActive={false}
+          {...ACCENT_LINE}
         />
         <Line
           name="ROC-AUC"

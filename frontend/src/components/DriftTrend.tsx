@@ -2,7 +2,7 @@ import { Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis,
 import { fmtDateTime, fmtInt } from "../format";
 import { href } from "../router";
 import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS } from "./colors";
+import { COLORS, ACCENT_LINE, AXIS_TICK, bottomLabel } from "./colors";
 import { driftTally, fmtPsi, psiAxis, PSI_FLAG, type DriftTrendRow } from "./monitoringData";
 import { CHART_HEIGHT } from "./PrCurveChart";
 
@@ -38,11 +38,11 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" vertical={false} yAxisId="psi" />
         <XAxis
           dataKey="key"
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           interval="preserveStartEnd"
           minTickGap={8}
-          label={{ value: "Batch, in upload order", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+          label={bottomLabel("Batch, in upload order")}
         />
         <YAxis
           yAxisId="psi"
@@ -51,7 +51,7 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           ticks={ticks}
           allowDataOverflow
           tickFormatter={psiTick}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           width={44}
         />
@@ -60,7 +60,7 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           orientation="right"
           domain={[0, maxCount]}
           allowDecimals={false}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           width={28}
         />
@@ -83,12 +83,7 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           yAxisId="psi"
           name="Largest feature PSI"
           dataKey="psiPlot"
-          stroke={COLORS.accent}
-          strokeWidth={2.25}
-          dot={{ r: 4, fill: COLORS.accent, strokeWidth: 0 }}
-          activeDot={{ r: 6 }}
-          connectNulls
-          isAnimationActive={false}
+          {...ACCENT_LINE}
         />
       </ComposedChart>
     </figure>

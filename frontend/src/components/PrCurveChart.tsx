@@ -2,7 +2,7 @@ import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, Tooltip, X
 import type { CurvePoint } from "../api/client";
 import { fmtPercent, fmtScore } from "../format";
 import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS } from "./colors";
+import { COLORS, AXIS_TICK, bottomLabel } from "./colors";
 
 export const CHART_HEIGHT = 300;
 
@@ -39,15 +39,15 @@ export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
           type="number"
           domain={[0, 1]}
           ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
-          label={{ value: "Recall (share of frauds caught)", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+          label={bottomLabel("Recall (share of frauds caught)")}
         />
         <YAxis
           type="number"
           domain={[0, 1]}
           ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           width={40}
           label={{ value: "Precision", angle: -90, position: "insideLeft", offset: 6, dy: 28, fill: COLORS.axis, fontSize: 12 }}

@@ -3,7 +3,7 @@ import type { HistogramBin } from "../api/client";
 import { fmtInt, fmtPercent, fmtScore } from "../format";
 import { binLabelFor, histogramRows, type HistogramRow } from "./chartData";
 import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS } from "./colors";
+import { COLORS, AXIS_TICK, bottomLabel } from "./colors";
 import { CHART_HEIGHT } from "./PrCurveChart";
 
 function percentTick(value: number): string {
@@ -43,18 +43,18 @@ export function ScoreHistogram({ bins, threshold }: { bins: HistogramBin[]; thre
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" vertical={false} />
         <XAxis
           dataKey="label"
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           interval="preserveStartEnd"
           minTickGap={12}
-          label={{ value: "Fraud probability (bin start)", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+          label={bottomLabel("Fraud probability (bin start)")}
         />
         <YAxis
           scale="sqrt"
           domain={[0, 1]}
           ticks={[0, 0.01, 0.05, 0.2, 0.5, 1]}
           tickFormatter={percentTick}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           width={48}
         />

@@ -4,7 +4,7 @@ import type { LatencyHistogram, LogDrift, StreamRun } from "../api/client";
 import { useLogDrift } from "../api/queries";
 import { fmtDateTime, fmtInt, fmtPercent, fmtScore } from "../format";
 import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS } from "./colors";
+import { COLORS, AXIS_TICK, bottomLabel } from "./colors";
 import { DriftStatusBadge } from "./DriftCard";
 import {
   fmtMs,
@@ -56,13 +56,13 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
         <XAxis
           dataKey="key"
           tickFormatter={labelOf}
-          tick={{ fill: COLORS.axis, fontSize: 12 }}
+          tick={AXIS_TICK}
           stroke={COLORS.grid}
           interval="preserveStartEnd"
           minTickGap={14}
-          label={{ value: "Latency in ms (bin lower edge, log bins)", position: "insideBottom", offset: -14, fill: COLORS.axis, fontSize: 12 }}
+          label={bottomLabel("Latency in ms (bin lower edge, log bins)")}
         />
-        <YAxis allowDecimals={false} tick={{ fill: COLORS.axis, fontSize: 12 }} stroke={COLORS.grid} width={40} />
+        <YAxis allowDecimals={false} tick={AXIS_TICK} stroke={COLORS.grid} width={40} />
         <Tooltip
           cursor={{ fill: "rgba(79, 70, 229, 0.06)" }}
           labelFormatter={(_label, payload) => {

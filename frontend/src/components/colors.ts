@@ -12,3 +12,19 @@ export const COLORS = {
   latency: "#969cf5", // light enough for the dark percentile markers to read on top of it
   marker: "#0f5f55",
 };
+
+// Shared chart parts, so every chart reads the same and is styled in one place.
+export const AXIS_TICK = { fill: COLORS.axis, fontSize: 12 };
+
+export function bottomLabel(value: string) {
+  return { value, position: "insideBottom" as const, offset: -14, fill: COLORS.axis, fontSize: 12 };
+}
+
+export const ACCENT_LINE = {
+  stroke: COLORS.accent,
+  strokeWidth: 2.25,
+  dot: { r: 4, fill: COLORS.accent, strokeWidth: 0 },
+  activeDot: { r: 6 },
+  connectNulls: true,
+  isAnimationActive: false,
+};
