@@ -3,6 +3,7 @@ retraining in a separate process."""
 
 import http.client
 import json
+import secrets
 import shutil
 import socket
 import threading
@@ -23,7 +24,8 @@ from fraudops.ml.scorer import Scorer
 from fraudops.ml.split import time_split
 from tests.utils import counts, raw_and_labels, upload
 
-TOKEN = "test-admin-token-0123456789"
+# Made per run, so no token is written in the repository.
+TOKEN = secrets.token_urlsafe(24)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROW = {"Time": 40_000, **{f"V{i}": (-1) ** i * 0.3 * (i % 5) for i in range(1, 29)}, "Amount": 42.0}
 
@@ -74,7 +76,7 @@ def test_admin_actions_are_refused_without_a_configured_token(settings):
 def test_admin_actions_need_the_right_bearer_token(admin_client):
     for headers in (
         {},
-        {"Authorization": "Bearer wrong-token-0123456789"},
+        {"Authorization": f"Bearer {TOKEN[::-1]}x"},
         {"Authorization": f"Basic {TOKEN}"},
     ):
         response = admin_client.post("/api/model/reload", headers=headers)
