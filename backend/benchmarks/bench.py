@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 from rich.console import Console
 from rich.table import Table
@@ -34,6 +35,7 @@ from fraudops import devtools
 from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
+from fraudops.stream.figures import latency_summary
 
 console = Console(width=200)  # full tables even when piped to a file
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -93,11 +95,6 @@ def upload(port: int, path: Path) -> tuple[float, dict[str, Any]]:
     if response.status != 201:
         raise RuntimeError(f"upload answered {response.status}: {str(payload)[:300]}")
     return elapsed, payload
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def sequential_latencies(port: int, body: bytes, n: int) -> list[float]:
@@ -191,8 +188,10 @@ def python_load(port: int, body: bytes, connections: int, seconds: int, _workdir
     n = max(2_000, 600 * seconds)
     if connections == 1:
         latencies = sequential_latencies(port, body, n)
+        summary = latency_summary(np.array(latencies) * 1e3)
+        assert summary is not None
         return {"requests": n, "rps": n / sum(latencies), "errors": 0.0,
-                **{f"p{q}_ms": percentile(latencies, q) * 1e3 for q in (50, 90, 99)}}  # fmt: skip
+                **{f"p{q}_ms": summary[f"p{q}"] for q in (50, 90, 99)}}  # fmt: skip
     load = throughput(port, body, n, connections)
     return {"requests": load["requests"], "rps": load["rps"], "errors": load["errors"]}
 
@@ -281,7 +280,7 @@ def main() -> None:
             runs = []
             for path in files:
                 seconds, batch = upload(port, path)
-                runs.append({"seconds": seconds, **{k: v for k, v in batch["timings"].items()}})
+                runs.append({"seconds": seconds, **batch["timings"]})
                 console.print(f"{backend}: uploaded {path.name} in {seconds:.2f} s {batch['timings']}")
             report["upload"][backend] = {
                 "runs": runs,

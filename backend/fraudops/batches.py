@@ -14,7 +14,7 @@ from fraudops.data.validate import parse_batch
 from fraudops.ml import metrics
 from fraudops.ml.scorer import Scorer
 from fraudops.monitoring import drift, explain
-from fraudops.monitoring.bands import Bands, bands_for
+from fraudops.monitoring.bands import Bands
 from fraudops.tables import Batch
 
 
@@ -25,7 +25,7 @@ class IngestResult:
 
 
 def ingest(
-    session: Session, upload: ReceivedFile, scorer: Scorer, receive_seconds: float, bands: Bands | None = None
+    session: Session, upload: ReceivedFile, scorer: Scorer, receive_seconds: float, bands: Bands
 ) -> IngestResult:
     """Store and score an uploaded file, or return the batch already stored for the same content.
 
@@ -42,7 +42,6 @@ def ingest(
     # The model sees features only: labels never reach the scorer.
     probability = scorer.predict_proba(parsed.features)
     is_fraud = probability >= scorer.threshold
-    bands = bands or bands_for(scorer.threshold, None, None)
     band = bands.assign(probability)
     clock.lap("score")
 
@@ -51,12 +50,10 @@ def ingest(
     batch_drift: dict[str, object] = {"reason": "the model has no reference profile"}
     if scorer.profile is not None:
         flagged = np.flatnonzero(is_fraud)
-        _, contribution = explain.contributions(
-            scorer, parsed.features[flagged], explain.baseline_from(scorer.profile)
-        )
-        reasons = dict(
-            zip(flagged.tolist(), explain.top_reasons(parsed.features[flagged], contribution), strict=True)
-        )
+        rows = parsed.features[flagged]
+        baseline = explain.baseline_from(scorer.profile)
+        _, contribution = explain.contributions(scorer, rows, baseline, probability[flagged])
+        reasons = dict(zip(flagged.tolist(), explain.top_reasons(rows, contribution), strict=True))
         batch_drift = drift.report(scorer.profile, parsed.features, probability)
     clock.lap("explain_drift")
 

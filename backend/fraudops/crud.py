@@ -154,6 +154,18 @@ def _csv_chunks(rows: pa.Table) -> Iterator[bytes]:
         yield buffer.getvalue()
 
 
+def _scored_rows(batch_id: int, which: PredictionFilter) -> tuple[Any, Any]:
+    """(predictions joined to their transactions, the filter's condition) for one batch."""
+    p, t = predictions.c, transactions.c
+    condition = p.batch_id == batch_id
+    if which is PredictionFilter.flagged:
+        condition = and_(condition, p.is_fraud.is_(True))
+    elif which is PredictionFilter.mistakes:
+        condition = and_(condition, t.label.is_not(None), p.is_fraud != (t.label == 1))
+    joined = predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
+    return joined, condition
+
+
 def list_predictions(
     session: Session,
     batch_id: int,
@@ -162,15 +174,9 @@ def list_predictions(
     limit: int,
     order_by_probability: bool = False,
 ) -> tuple[list[tuple[Any, ...]], int]:
-    p, t = predictions.c, transactions.c
-    condition = p.batch_id == batch_id
-    if which is PredictionFilter.flagged:
-        condition = and_(condition, p.is_fraud.is_(True))
-    elif which is PredictionFilter.mistakes:
-        condition = and_(condition, t.label.is_not(None), p.is_fraud != (t.label == 1))
-    joined = predictions.join(transactions, and_(t.batch_id == p.batch_id, t.row_number == p.row_number))
+    p, t, r = predictions.c, transactions.c, prediction_reasons.c
+    joined, condition = _scored_rows(batch_id, which)
     order = (p.probability.desc(), p.row_number) if order_by_probability else (p.row_number,)
-    r = prediction_reasons.c
     query = (
         select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label, p.band, r.reasons)
         .select_from(
@@ -316,14 +322,21 @@ def batch_probabilities(session: Session, batch_id: int) -> tuple[np.ndarray, np
 def iter_prediction_rows(
     session: Session, batch_id: int, which: PredictionFilter, chunk_rows: int = 10_000
 ) -> Iterator[list[tuple[int, str | None, float, bool, int | None]]]:
-    """A batch's scored rows in row order, in chunks, with the same filters as list_predictions."""
-    offset = 0
-    while True:
-        rows, _ = list_predictions(session, batch_id, which, offset, chunk_rows)
-        if not rows:
-            return
-        yield [row[:5] for row in rows]  # row, id, probability, decision, label
-        offset += len(rows)
+    """A batch's scored rows in row order, in chunks, with the same filters as list_predictions.
+
+    One query read through a server-side cursor: memory stays bounded and no chunk re-scans the rows
+    before it."""
+    p, t = predictions.c, transactions.c
+    joined, condition = _scored_rows(batch_id, which)
+    result = session.execute(
+        select(p.row_number, t.external_id, p.probability, p.is_fraud, t.label)
+        .select_from(joined)
+        .where(condition)
+        .order_by(p.row_number)
+        .execution_options(stream_results=True, yield_per=chunk_rows)
+    )
+    for part in result.partitions(chunk_rows):
+        yield [tuple(row) for row in part]  # type: ignore[misc]
 
 
 # --- training data, training runs, registered versions -----------------------------------------------

@@ -25,7 +25,7 @@ from fraudops import crud
 from fraudops.core.config import Settings
 from fraudops.ml.artifact import ModelCard
 from fraudops.tables import TrainingRun
-from fraudops.training import AlreadyRunning, TrainRequest, expire_stale_runs
+from fraudops.training import AlreadyRunning, TrainRequest, take_lock
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,7 @@ class Supervisor:
         quick = self.settings.retrain_quick if quick is None else quick
         options = TrainRequest(quick=quick, force=force, trigger=trigger).options()
         with self._session_factory() as session:
-            expire_stale_runs(session, self.settings)
-            run = crud.start_training_run(session, trigger, options)
-            if run is None:
-                holder = crud.running_training_run(session)
-                raise AlreadyRunning(f"training run {holder.id if holder else '?'} is in progress")
+            run = take_lock(session, self.settings, trigger, options)
             path = self.log_path(run.id)
             path.parent.mkdir(parents=True, exist_ok=True)
             try:

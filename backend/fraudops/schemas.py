@@ -1,9 +1,12 @@
 """API request and response shapes, grouped by resource."""
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 
 T = TypeVar("T")
 
@@ -68,6 +71,13 @@ class TransactionIn(BaseModel):
     v28: float = Field(alias="V28")
     amount: float = Field(alias="Amount", ge=0)
     label: Any = Field(default=None, alias="Class", description="ignored: the model never sees labels")
+
+    def features(self) -> tuple[float, ...]:
+        """`[Time, V1..V28, Amount]`, the model's input order."""
+        return _FEATURES(self)  # type: ignore[no-any-return]
+
+
+_FEATURES = attrgetter(*(DB_COLUMN[c] for c in FEATURE_COLUMNS))
 
 
 class PredictionOut(BaseModel):

@@ -65,15 +65,13 @@ class ModelWatcher:
             if signature == self._seen and not force:
                 return ReloadResult(False, previous, previous, "unchanged")
             try:
-                onnx_bytes, card = artifact.read(self._model_dir)
-                scorer = Scorer(
-                    onnx_bytes, card, self._chunk_rows, artifact.read_profile(self._model_dir, card.version)
-                )
+                scorer = Scorer.load(self._model_dir, self._chunk_rows)
             except Exception as error:  # keep serving the model we have
                 log.exception("could not load the model in %s", self._model_dir)
                 detail = f"load failed: {type(error).__name__}: {error}"
                 return ReloadResult(False, previous, previous, detail)
             self._seen = signature
+            card = scorer.card
             if current is not None and current.version == card.version and not force:
                 return ReloadResult(False, previous, previous, "same version")
             self._state.scorer = scorer  # the swap: one attribute assignment

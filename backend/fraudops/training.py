@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fraudops import crud
 from fraudops.core.config import Settings
 from fraudops.core.db import make_engine
+from fraudops.tables import TrainingRun
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,21 @@ def expire_stale_runs(session: Session, settings: Settings) -> int:
     )
 
 
+def take_lock(
+    session: Session, settings: Settings, trigger: str, options: dict[str, Any], pid: int | None = None
+) -> TrainingRun:
+    """One training at a time: a `running` row is the lock. Raises AlreadyRunning when another holds it."""
+    expire_stale_runs(session, settings)
+    run = crud.start_training_run(session, trigger, options, pid=pid)
+    if run is None:
+        holder = crud.running_training_run(session)
+        raise AlreadyRunning(
+            f"training run {holder.id if holder else '?'} is in progress "
+            f"(started {holder.started_at if holder else '?'}); one runs at a time"
+        )
+    return run
+
+
 def load_rows(request: TrainRequest, session: Session | None) -> tuple[np.ndarray, np.ndarray, str]:
     """(raw, labels, source): the CSV when one is given, else every labeled transaction in the database."""
     if request.csv is not None:
@@ -74,10 +90,8 @@ def load_rows(request: TrainRequest, session: Session | None) -> tuple[np.ndarra
     # Real-time predictions whose true class came back through POST /api/feedback are training rows too.
     feedback_raw, feedback_y = crud.labeled_feedback(session)
     source = f"database: {len(y):,} labeled transactions, {len(feedback_y):,} labeled through feedback"
-    if len(feedback_y):
+    if len(feedback_y):  # appended; the time split orders all rows by time
         raw, y = np.concatenate([raw, feedback_raw]), np.concatenate([y, feedback_y])
-        order = np.argsort(raw[:, 0], kind="stable")  # one time axis: the splits cut it by time
-        raw, y = raw[order], y[order]
     return raw, y, source
 
 
@@ -102,15 +116,7 @@ def run_training(
         with factory() as session:
             recording = database_ready(session)
             if recording and run_id is None:
-                expire_stale_runs(session, settings)
-                run = crud.start_training_run(session, request.trigger, request.options(), pid=os.getpid())
-                if run is None:
-                    holder = crud.running_training_run(session)
-                    raise AlreadyRunning(
-                        f"training run {holder.id if holder else '?'} is in progress "
-                        f"(started {holder.started_at if holder else '?'}); one runs at a time"
-                    )
-                run_id = run.id
+                run_id = take_lock(session, settings, request.trigger, request.options(), os.getpid()).id
             elif recording and run_id is not None:
                 crud.set_training_run_pid(session, run_id, os.getpid())
             elif request.csv is None:

@@ -14,3 +14,5 @@ DB_COLUMN: dict[str, str] = {
     ID_COLUMN: "external_id",
 }
 N_FEATURES = len(FEATURE_COLUMNS)
+# `Time` counts seconds from the first transaction.
+SECONDS_PER_DAY = 86_400.0

@@ -4,7 +4,8 @@ served artifact takes raw transactions. A parity test keeps the two equal."""
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-SECONDS_PER_DAY = 86_400.0
+from fraudops.data.schema import SECONDS_PER_DAY
+
 FEATURE_NAMES: tuple[str, ...] = (*(f"V{i}" for i in range(1, 29)), "log1p_Amount", "hour_sin", "hour_cos")
 N_ENGINEERED = len(FEATURE_NAMES)
 

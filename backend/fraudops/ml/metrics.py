@@ -3,7 +3,7 @@
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 
 def evaluate(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, Any]:
@@ -12,22 +12,30 @@ def evaluate(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> dict[s
     Callers make sure both classes are present.
     """
     y_true = np.asarray(y_true).astype(np.int8)
-    decision = np.asarray(scores) >= threshold
-    tn, fp, fn, tp = (int(x) for x in confusion_matrix(y_true, decision, labels=[0, 1]).ravel())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "auprc": float(average_precision_score(y_true, scores)),
         "prevalence": float(y_true.mean()),
         "roc_auc": float(roc_auc_score(y_true, scores)),
+        **decision_metrics(y_true, np.asarray(scores) >= threshold),
+        "threshold": float(threshold),
+        "rows": len(y_true),
+        "frauds": int(y_true.sum()),
+    }
+
+
+def decision_metrics(y_true: np.ndarray, decisions: np.ndarray) -> dict[str, Any]:
+    """Precision, recall, F1 (0.0 when undefined, as scikit-learn's zero_division=0) and confusion counts."""
+    y, d = np.asarray(y_true).astype(bool), np.asarray(decisions).astype(bool)
+    tp, fp = int(np.sum(y & d)), int(np.sum(~y & d))
+    fn, tn = int(np.sum(y & ~d)), int(np.sum(~y & ~d))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
         "precision": precision,
         "recall": recall,
         "f1": f1,
-        "threshold": float(threshold),
         "confusion": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
-        "rows": len(y_true),
-        "frauds": int(y_true.sum()),
     }
 
 

@@ -2,7 +2,6 @@
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 import keras
 import numpy as np
 
+from fraudops.ml.candidates import EpochHook
 from fraudops.ml.onnx_export import Dense
 
 log = logging.getLogger(__name__)
@@ -45,19 +45,6 @@ class _EpochLog(keras.callbacks.Callback):
         )
 
 
-# Called after every epoch with (epoch number from 1, max_epochs, Keras's logs): drives progress bars.
-EpochHook = Callable[[int, int, dict[str, float]], None]
-
-
-class _EpochHook(keras.callbacks.Callback):
-    def __init__(self, hook: EpochHook, max_epochs: int) -> None:
-        super().__init__()
-        self._hook, self._max_epochs = hook, max_epochs
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        self._hook(epoch + 1, self._max_epochs, dict(logs or {}))
-
-
 def build(n_inputs: int, params: MLPParams) -> keras.Model:
     inputs = keras.Input(shape=(n_inputs,))
     x = inputs
@@ -73,6 +60,12 @@ def build(n_inputs: int, params: MLPParams) -> keras.Model:
         metrics=[keras.metrics.AUC(curve="PR", name="auprc")],
     )
     return model
+
+
+def _progress(hook: EpochHook, max_epochs: int) -> keras.callbacks.Callback:
+    return keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: hook(epoch + 1, max_epochs, dict(logs or {}))
+    )
 
 
 def fit(
@@ -101,7 +94,7 @@ def fit(
         epochs=params.max_epochs,
         batch_size=params.batch_size,
         class_weight={0: 1.0, 1: weight},
-        callbacks=[stop, _EpochLog(), *([_EpochHook(on_epoch, params.max_epochs)] if on_epoch else [])],
+        callbacks=[stop, _EpochLog(), *([_progress(on_epoch, params.max_epochs)] if on_epoch else [])],
         verbose=0,
     )
     return model, len(history.history["loss"])

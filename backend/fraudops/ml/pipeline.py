@@ -91,6 +91,8 @@ class CandidateResult:
     card: artifact.ModelCard = field(repr=False)
     run_id: str = ""
     model_uri: str = ""
+    # (labels, scores) per split, for the PR curve image
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,30 @@ class Outcome:
 
 class NotEnoughData(ValueError):
     pass
+
+
+def prepare(
+    raw: np.ndarray,
+    y: np.ndarray,
+    source: str,
+    validation: float = 0.15,
+    test: float = 0.15,
+    gap: float = 0.0,
+) -> tuple[dict[str, Any], TrainingRows, np.ndarray, np.ndarray]:
+    """Split by time and check each part has frauds: (data summary, training rows, test rows, test labels)."""
+    try:
+        split = time_split(raw[:, 0], validation, test, gap)
+    except ValueError as error:
+        raise NotEnoughData(f"{len(y)} labeled rows: {error}") from None
+    check_split(y, split)
+    rows = TrainingRows(raw[split.train], y[split.train], raw[split.validation], y[split.validation])
+    return data_summary(raw, y, split, source, gap), rows, raw[split.test], y[split.test]
+
+
+def export(model_dir: Path, result: CandidateResult, raw_train: np.ndarray) -> None:
+    """Write the champion folder: the graph, its card, and the reference profile of its training rows."""
+    reference = reference_profile.for_model(result.onnx_bytes, result.card, raw_train)
+    artifact.write(model_dir, result.onnx_bytes, result.card, reference)
 
 
 def check_split(y: np.ndarray, split: TimeSplit) -> None:
@@ -285,8 +311,8 @@ def evaluate_candidate(
         info=fitted.info,
         onnx_bytes=fitted.onnx_bytes,
         card=card,
+        curves={"validation": (rows.y_val, val_scores), "test": (y_test, test_scores)},
     )
-    result.info["curves"] = {"validation": (rows.y_val, val_scores), "test": (y_test, test_scores)}
     return result, fitted
 
 
@@ -330,14 +356,8 @@ def run(
         raise ValueError("no candidates to train")
     if len(y) == 0:
         raise NotEnoughData("no labeled rows to train on: upload labeled batches or pass --csv FILE")
-    try:
-        split = time_split(raw[:, 0], options.validation, options.test, options.gap)
-    except ValueError as error:
-        raise NotEnoughData(f"{len(y)} labeled rows: {error}") from None
-    check_split(y, split)
-    data = data_summary(raw, y, split, source, options.gap) | (extra or {})
-    rows = TrainingRows(raw[split.train], y[split.train], raw[split.validation], y[split.validation])
-    raw_test, y_test = raw[split.test], y[split.test]
+    data, rows, raw_test, y_test = prepare(raw, y, source, options.validation, options.test, options.gap)
+    data |= extra or {}
     reporter.begin(candidates, {k: data[k]["rows"] for k in ("train", "validation", "test")})
 
     tracker = tracking.Tracker(
@@ -405,8 +425,7 @@ def run(
             tracker.tag_version(registry_version, {"gate": "promoted" if decision.promote else "rejected"})
             if decision.promote:
                 tracker.set_champion(registry_version)
-                reference = reference_profile.for_model(best.onnx_bytes, best.card, rows.raw_train)
-                artifact.write(options.model_dir, best.onnx_bytes, best.card, reference)
+                export(options.model_dir, best, rows.raw_train)
                 exported = best.card
         verdict = (
             "dry run: nothing registered or promoted. " + decision.reason
@@ -458,8 +477,7 @@ def _log_candidate(tracker: Any, result: CandidateResult, fitted: Fitted) -> Non
             flat[f"{split_name}_{key}"] = m[key]
     flat |= {k: v for k, v in result.info.items() if isinstance(v, int | float)}
     tracker.log_metrics(flat)
-    curves = result.info.pop("curves")
-    tracker.log_figure(tracking.pr_curve_figure(curves, result.name), "pr_curve.png")
+    tracker.log_figure(tracking.pr_curve_figure(result.curves, result.name), "pr_curve.png")
     tracker.log_figure(
         tracking.confusion_figure(
             {"validation": result.validation["confusion"], "test": result.test["confusion"]},

@@ -38,10 +38,9 @@ class Scorer:
 
     @classmethod
     def load(cls, model_dir: Path, chunk_rows: int = 65_536) -> "Scorer":
-        card = artifact.read_card(model_dir)
-        return cls(
-            model_dir / artifact.ONNX_FILE, card, chunk_rows, artifact.read_profile(model_dir, card.version)
-        )
+        """The folder's model, its graph and card read as one pair even while a new champion is written."""
+        onnx_bytes, card = artifact.read(model_dir)
+        return cls(onnx_bytes, card, chunk_rows, artifact.read_profile(model_dir, card.version))
 
     @property
     def version(self) -> str:

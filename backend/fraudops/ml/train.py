@@ -11,9 +11,7 @@ import pyarrow.csv as pacsv
 
 from fraudops.data.schema import FEATURE_COLUMNS, LABEL_COLUMN
 from fraudops.ml import artifact
-from fraudops.ml.pipeline import QuietReporter, check_split, data_summary, evaluate_candidate
-from fraudops.ml.split import time_split
-from fraudops.monitoring import profile
+from fraudops.ml.pipeline import QuietReporter, evaluate_candidate, export, prepare
 
 if TYPE_CHECKING:
     from fraudops.ml.mlp import MLPParams
@@ -36,16 +34,13 @@ def train_mlp(
     The MLP-only path, without MLflow or a promotion gate (the test suite's model); `fraudops train`
     runs the full candidate pipeline (`ml.pipeline`).
     """
-    from fraudops.ml.candidates import MLPCandidate, TrainingRows
+    from fraudops.ml.candidates import MLPCandidate
     from fraudops.ml.mlp import MLPParams
 
-    split = time_split(raw[:, 0])
-    check_split(y, split)
-    data = data_summary(raw, y, split, source, gap=0.0)
-    rows = TrainingRows(raw[split.train], y[split.train], raw[split.validation], y[split.validation])
-    candidate = MLPCandidate(params or MLPParams())
-    result, _ = evaluate_candidate(candidate, rows, raw[split.test], y[split.test], data, QuietReporter())
-    reference = profile.for_model(result.onnx_bytes, result.card, raw[split.train])
-    artifact.write(out_dir, result.onnx_bytes, result.card, reference)
+    data, rows, raw_test, y_test = prepare(raw, y, source)
+    result, _ = evaluate_candidate(
+        MLPCandidate(params or MLPParams()), rows, raw_test, y_test, data, QuietReporter()
+    )
+    export(out_dir, result, rows.raw_train)
     log.info("trained %s: test AUPRC %.3f", result.card.version, result.test["auprc"])
     return result.card

@@ -23,11 +23,17 @@ _EPS = 1e-4
 
 
 def psi(reference_quantiles: np.ndarray, sample: np.ndarray) -> float:
+    return _psi_sorted(reference_quantiles, np.sort(sample))
+
+
+def _psi_sorted(reference_quantiles: np.ndarray, ordered: np.ndarray) -> float:
     q = np.asarray(reference_quantiles)
     edges = np.unique(q[:: (len(q) - 1) // 10])  # deciles; ties collapse for discrete features
     inner = edges[1:-1]
     expected = np.diff(np.concatenate([[0.0], _reference_cdf(reference_quantiles, inner), [1.0]]))
-    actual = np.bincount(np.searchsorted(inner, sample, side="right"), minlength=len(inner) + 1) / len(sample)
+    # Bin k holds inner[k-1] <= x < inner[k]: on sorted values, differences of left insertion points.
+    below = np.searchsorted(ordered, inner, side="left")
+    actual = np.diff(np.concatenate([[0], below, [len(ordered)]])) / len(ordered)
     expected, actual = np.clip(expected, _EPS, None), np.clip(actual, _EPS, None)
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
@@ -42,13 +48,25 @@ def _reference_cdf(reference_quantiles: np.ndarray, x: np.ndarray) -> np.ndarray
 
 def ks(reference_quantiles: np.ndarray, reference_rows: int, sample: np.ndarray) -> tuple[float, float]:
     """(D, p-value) of the sample against the reference distribution."""
-    ordered = np.sort(sample)
+    return _ks_sorted(reference_quantiles, reference_rows, np.sort(sample))
+
+
+def _ks_sorted(
+    reference_quantiles: np.ndarray, reference_rows: int, ordered: np.ndarray
+) -> tuple[float, float]:
     n = len(ordered)
     cdf = _reference_cdf(reference_quantiles, ordered)
     steps = np.arange(1, n + 1) / n
     d = float(max(np.max(steps - cdf), np.max(cdf - (steps - 1 / n))))
     n_eff = n * reference_rows / (n + reference_rows)
     return d, float(kolmogorov(np.sqrt(n_eff) * d))
+
+
+def _measure(reference: np.ndarray, reference_rows: int, sample: np.ndarray) -> dict[str, Any]:
+    ordered = np.sort(sample)  # once, for both measures
+    value = _psi_sorted(reference, ordered)
+    d, p = _ks_sorted(reference, reference_rows, ordered)
+    return {"psi": value, "ks_d": d, "ks_p": p, "status": status(value)}
 
 
 def status(value: float) -> str:
@@ -58,19 +76,16 @@ def status(value: float) -> str:
 def report(profile: dict[str, Any], raw: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
     """Per-feature and score drift of `raw` rows (and the model's `scores` on them) against `profile`."""
     monitored = monitored_columns(raw)
-    features = []
-    for name, quantiles in profile["features"].items():  # what the profile covers
-        reference = np.asarray(quantiles)
-        value = psi(reference, monitored[name])
-        d, p = ks(reference, profile["rows"], monitored[name])
-        features.append({"feature": name, "psi": value, "ks_d": d, "ks_p": p, "status": status(value)})
-    score_psi = psi(np.asarray(profile["score"]), scores)
-    score_d, score_p = ks(np.asarray(profile["score"]), profile["rows"], scores)
+    features = [
+        {"feature": name, **_measure(np.asarray(quantiles), profile["rows"], monitored[name])}
+        for name, quantiles in profile["features"].items()  # what the profile covers
+    ]
+    score = _measure(np.asarray(profile["score"]), profile["rows"], scores)
     drifted = [f["feature"] for f in features if f["status"] == "drifted"]
     return {
         "rows": len(raw),
         "features": features,
         "drifted_features": drifted,
-        "score": {"psi": score_psi, "ks_d": score_d, "ks_p": score_p, "status": status(score_psi)},
+        "score": score,
         "method": "PSI over reference deciles (flag at 0.2), Kolmogorov-Smirnov against reference quantiles",
     }

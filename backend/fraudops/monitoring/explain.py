@@ -17,14 +17,20 @@ from fraudops.ml.scorer import Scorer
 METHOD = "occlusion: score change when the feature is set to its training median"
 
 
-def contributions(scorer: Scorer, raw: np.ndarray, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(scores (n,), contributions (n, 30)) for raw `[Time, V1..V28, Amount]` rows."""
+def contributions(
+    scorer: Scorer, raw: np.ndarray, baseline: np.ndarray, scores: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(scores (n,), contributions (n, 30)) for raw `[Time, V1..V28, Amount]` rows.
+
+    `scores`: the model's scores on `raw` when the caller has them already (they are not computed again).
+    """
     raw = np.asarray(raw, dtype=np.float64)
     n = len(raw)
     occluded = np.repeat(raw[:, None, :], N_FEATURES, axis=1)  # (n, 30, 30): row i with feature j replaced
     index = np.arange(N_FEATURES)
     occluded[:, index, index] = baseline
-    scores = scorer.predict_proba(raw)
+    if scores is None:
+        scores = scorer.predict_proba(raw)
     changed = scorer.predict_proba(occluded.reshape(n * N_FEATURES, N_FEATURES)).reshape(n, N_FEATURES)
     return scores, scores[:, None] - changed
 

@@ -10,16 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fraudops.data.schema import FEATURE_COLUMNS, V_COLUMNS
+from fraudops.data.schema import FEATURE_COLUMNS, SECONDS_PER_DAY, V_COLUMNS
 
 if TYPE_CHECKING:
     from fraudops.ml.artifact import ModelCard
 
-SECONDS_PER_DAY = 86_400.0
 QUANTILES = np.linspace(0, 1, 1001)
 # `Time` only grows, so it always "drifts"; what can drift meaningfully is the time of day.
 MONITORED: tuple[str, ...] = (*V_COLUMNS, "Amount", "hour_of_day")
-PROFILE_FILE = "profile.json"
 
 
 def monitored_columns(raw: np.ndarray) -> dict[str, np.ndarray]:

@@ -4,6 +4,8 @@ from typing import Any
 
 import numpy as np
 
+from fraudops.ml import metrics
+
 
 def latency_summary(latencies_ms: np.ndarray) -> dict[str, float] | None:
     if len(latencies_ms) == 0:
@@ -30,15 +32,4 @@ def decision_metrics(labels: np.ndarray, decisions: np.ndarray) -> dict[str, Any
     """Precision, recall, F1 and the confusion counts of thresholded decisions; None without labels."""
     if len(labels) == 0:
         return None
-    y, d = labels.astype(bool), decisions.astype(bool)
-    tp, fp = int(np.sum(y & d)), int(np.sum(~y & d))
-    fn, tn = int(np.sum(y & ~d)), int(np.sum(~y & ~d))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "confusion": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
-    }
+    return metrics.decision_metrics(labels, decisions)

@@ -21,7 +21,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops import crud
-from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.ml.scorer import Scorer
 from fraudops.monitoring.bands import bands_for
 from fraudops.predlog import Chunk, to_table
@@ -112,7 +111,7 @@ class Worker:
                 continue
             request_ids.append(fields[b"request_id"].decode())
             external_ids.append(None if transaction.id is None else str(transaction.id))
-            rows.append(tuple(getattr(transaction, DB_COLUMN[c]) for c in FEATURE_COLUMNS))
+            rows.append(transaction.features())
             waited_ms.append(max(0.0, (now - float(fields.get(b"sent_at", now))) * 1e3))
         if rows:
             raw = np.array(rows, dtype=np.float64)

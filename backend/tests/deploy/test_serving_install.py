@@ -8,7 +8,6 @@ own cache, so a fresh machine needs nothing more than the registry."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from fraudops.devtools import free_port
 from tests.deploy.deployfiles import ROOT
 
 BACKEND = ROOT / "backend"
 HEAVY = ("tensorflow", "keras")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def check(

@@ -4,14 +4,12 @@ predictions go to the in-memory prediction log, flushed in the background."""
 import time
 import uuid
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 
 from fraudops.api.deps import ScorerDep, SettingsDep
-from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.monitoring import explain as explanation
 from fraudops.monitoring.bands import BAND_NAMES, bands_for
 from fraudops.predlog import Chunk
@@ -20,7 +18,6 @@ from fraudops.schemas import PredictionOut, TransactionIn
 router = APIRouter(tags=["predict"])
 
 MAX_ITEMS = 10_000
-_features = attrgetter(*(DB_COLUMN[c] for c in FEATURE_COLUMNS))
 
 
 @router.post("/predict", response_model=PredictionOut | list[PredictionOut])
@@ -36,7 +33,7 @@ async def predict(
     items = body if isinstance(body, list) else [body]
     if not items:
         return []
-    raw = np.array([_features(t) for t in items], dtype=np.float64)
+    raw = np.array([t.features() for t in items], dtype=np.float64)
     probability = scorer.predict_proba(raw)
     threshold, version = scorer.threshold, scorer.version
     is_fraud = probability >= threshold
@@ -48,7 +45,8 @@ async def predict(
             raise HTTPException(
                 status.HTTP_409_CONFLICT, "the served model has no reference profile to explain with"
             )
-        _, contribution = explanation.contributions(scorer, raw, explanation.baseline_from(scorer.profile))
+        baseline = explanation.baseline_from(scorer.profile)
+        _, contribution = explanation.contributions(scorer, raw, baseline, probability)
         reasons = [
             {"method": explanation.METHOD, "top": top} for top in explanation.top_reasons(raw, contribution)
         ]
