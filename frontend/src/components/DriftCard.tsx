@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { BatchDrift, DriftStatus, FeatureDrift } from "../api/client";
 import { fmtInt, fmtScore } from "../format";
-import { featuresByPsi, fmtP, fmtPsi, PSI_FLAG } from "./monitoringData";
+import { featuresByPsi, fmtP, fmtPsi, PSI_FLAG, PSI_MODERATE } from "./monitoringData";
 import { Skeleton } from "./ui";
 
 /** Rows of the features table shown before "show all": enough for every drifted feature in practice. */
@@ -101,7 +101,8 @@ export function DriftView({ drift }: { drift: BatchDrift }) {
         ) : null}
         {moderate.length ? (
           <p className="small drift-moderate-line">
-            Moderate (PSI 0.1–0.2): <span className="mono">{moderate.map((f) => f.feature).join(", ")}</span>
+            {`Moderate (PSI ${PSI_MODERATE}–${PSI_FLAG}): `}
+            <span className="mono">{moderate.map((f) => f.feature).join(", ")}</span>
           </p>
         ) : null}
         <dl className="drift-facts">

@@ -1,10 +1,9 @@
 import { Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { fmtDateTime, fmtInt } from "../format";
 import { href } from "../router";
-import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS, ACCENT_LINE, AXIS_TICK, bottomLabel } from "./colors";
+import { ChartFigure } from "./ChartLegend";
+import { COLORS, ACCENT_LINE, AXIS_TICK, BAR_CURSOR, bottomLabel, GRID, PLOT_PROPS, TOOLTIP_STYLE } from "./colors";
 import { driftTally, fmtPsi, psiAxis, PSI_FLAG, type DriftTrendRow } from "./monitoringData";
-import { CHART_HEIGHT } from "./PrCurveChart";
 
 function psiTick(value: number): string {
   return value >= 1 ? String(value) : String(Number(value.toPrecision(1)));
@@ -20,22 +19,16 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
     `Drift of ${reported.length} batches in upload order: ${flagged.length} had at least one feature at PSI ${PSI_FLAG} or more.` +
     (reported.length ? ` The largest feature PSI per batch ranges from ${fmtPsi(Math.min(...reported.map((r) => r.maxPsi ?? 0)))} to ${fmtPsi(Math.max(...reported.map((r) => r.maxPsi ?? 0)))}.` : "");
   return (
-    <figure className="chart" aria-label={summary} style={{ height: CHART_HEIGHT }}>
-      <ChartLegend
-        items={[
-          { label: "Largest PSI", color: COLORS.accent, kind: "line" },
-          { label: "Drifted features", color: COLORS.fraudSoft, kind: "box" },
-          { label: `Flag (${PSI_FLAG})`, color: COLORS.fraud, kind: "dashed" },
-        ]}
-      />
-      <ComposedChart
-        responsive
-        data={rows}
-        style={{ width: "100%", height: CHART_HEIGHT - LEGEND_HEIGHT }}
-        margin={{ top: 8, right: 4, bottom: 22, left: 4 }}
-        accessibilityLayer={false}
-      >
-        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" vertical={false} yAxisId="psi" />
+    <ChartFigure
+      summary={summary}
+      legend={[
+        { label: "Largest PSI", color: COLORS.accent, kind: "line" },
+        { label: "Drifted features", color: COLORS.fraudSoft, kind: "box" },
+        { label: `Flag (${PSI_FLAG})`, color: COLORS.fraud, kind: "dashed" },
+      ]}
+    >
+      <ComposedChart {...PLOT_PROPS} data={rows} margin={{ top: 8, right: 4, bottom: 22, left: 4 }}>
+        <CartesianGrid {...GRID} vertical={false} yAxisId="psi" />
         <XAxis
           dataKey="key"
           tick={AXIS_TICK}
@@ -65,7 +58,7 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           width={28}
         />
         <Tooltip
-          cursor={{ fill: "rgba(79, 70, 229, 0.06)" }}
+          cursor={BAR_CURSOR}
           labelFormatter={(_label, payload) => {
             const row = payload?.[0]?.payload as DriftTrendRow | undefined;
             return row ? `Batch #${row.id} · ${row.filename} · ${fmtDateTime(row.created_at)}` : "";
@@ -75,7 +68,7 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
             if (name === "Largest feature PSI") return [row.maxPsi === null ? "—" : `${fmtPsi(row.maxPsi)} (${row.maxFeature})`, name];
             return [row.drifted === null ? "—" : row.driftedFeatures.length ? `${row.drifted}: ${row.driftedFeatures.join(", ")}` : "0", name];
           }}
-          contentStyle={{ borderRadius: 8, borderColor: COLORS.grid, fontSize: 13, maxWidth: 320, whiteSpace: "normal" }}
+          contentStyle={{ ...TOOLTIP_STYLE, maxWidth: 320, whiteSpace: "normal" }}
         />
         <Bar yAxisId="count" dataKey="drifted" name="Drifted features" fill={COLORS.fraudSoft} stroke={COLORS.fraudLine} radius={[3, 3, 0, 0]} maxBarSize={36} isAnimationActive={false} />
         <ReferenceLine yAxisId="psi" y={PSI_FLAG} stroke={COLORS.fraud} strokeDasharray="5 4" strokeWidth={1.5} />
@@ -86,7 +79,7 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           {...ACCENT_LINE}
         />
       </ComposedChart>
-    </figure>
+    </ChartFigure>
   );
 }
 

@@ -1,10 +1,8 @@
 import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { CurvePoint } from "../api/client";
 import { fmtPercent, fmtScore } from "../format";
-import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS, AXIS_TICK, bottomLabel } from "./colors";
-
-export const CHART_HEIGHT = 300;
+import { ChartFigure } from "./ChartLegend";
+import { COLORS, AXIS_TICK, bottomLabel, CHART_MARGIN, GRID, PLOT_PROPS, TOOLTIP_STYLE, UNIT_TICKS } from "./colors";
 
 interface Props {
   points: CurvePoint[];
@@ -18,27 +16,21 @@ export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
     `Precision–recall curve, AUPRC ${fmtScore(auprc)} against a random baseline of ${fmtPercent(prevalence)}. ` +
     `At the threshold ${fmtScore(operating.threshold, 4)} the model has recall ${fmtScore(operating.recall)} and precision ${fmtScore(operating.precision)}.`;
   return (
-    <figure className="chart" aria-label={summary} style={{ height: CHART_HEIGHT }}>
-      <ChartLegend
-        items={[
-          { label: "Model", color: COLORS.accent, kind: "line" },
-          { label: `Random (${fmtPercent(prevalence)})`, color: COLORS.baseline, kind: "dashed" },
-          { label: `Threshold ${fmtScore(operating.threshold, 2)}`, color: COLORS.fraud, kind: "dot" },
-        ]}
-      />
-      <LineChart
-        responsive
-        data={points}
-        style={{ width: "100%", height: CHART_HEIGHT - LEGEND_HEIGHT }}
-        margin={{ top: 8, right: 16, bottom: 22, left: 4 }}
-        accessibilityLayer={false}
-      >
-        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+    <ChartFigure
+      summary={summary}
+      legend={[
+        { label: "Model", color: COLORS.accent, kind: "line" },
+        { label: `Random (${fmtPercent(prevalence)})`, color: COLORS.baseline, kind: "dashed" },
+        { label: `Threshold ${fmtScore(operating.threshold, 2)}`, color: COLORS.fraud, kind: "dot" },
+      ]}
+    >
+      <LineChart {...PLOT_PROPS} data={points} margin={CHART_MARGIN}>
+        <CartesianGrid {...GRID} />
         <XAxis
           dataKey="recall"
           type="number"
           domain={[0, 1]}
-          ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
+          ticks={UNIT_TICKS}
           tick={AXIS_TICK}
           stroke={COLORS.grid}
           label={bottomLabel("Recall (share of frauds caught)")}
@@ -46,7 +38,7 @@ export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
         <YAxis
           type="number"
           domain={[0, 1]}
-          ticks={[0, 0.2, 0.4, 0.6, 0.8, 1]}
+          ticks={UNIT_TICKS}
           tick={AXIS_TICK}
           stroke={COLORS.grid}
           width={40}
@@ -56,7 +48,7 @@ export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
           formatter={(value) => fmtScore(Number(value))}
           labelFormatter={(label) => `Recall ${fmtScore(Number(label))}`}
           cursor={{ stroke: COLORS.grid }}
-          contentStyle={{ borderRadius: 8, borderColor: COLORS.grid, fontSize: 13 }}
+          contentStyle={TOOLTIP_STYLE}
         />
         <ReferenceLine y={prevalence} stroke={COLORS.baseline} strokeDasharray="6 4" strokeWidth={1.5} />
         <Line
@@ -77,6 +69,6 @@ export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
           strokeWidth={2}
         />
       </LineChart>
-    </figure>
+    </ChartFigure>
   );
 }

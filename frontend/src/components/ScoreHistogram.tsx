@@ -2,9 +2,8 @@ import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } fr
 import type { HistogramBin } from "../api/client";
 import { fmtInt, fmtPercent, fmtScore } from "../format";
 import { binLabelFor, histogramRows, type HistogramRow } from "./chartData";
-import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS, AXIS_TICK, bottomLabel } from "./colors";
-import { CHART_HEIGHT } from "./PrCurveChart";
+import { ChartFigure } from "./ChartLegend";
+import { COLORS, AXIS_TICK, BAR_CURSOR, bottomLabel, CHART_MARGIN, GRID, PLOT_PROPS, TOOLTIP_STYLE } from "./colors";
 
 function percentTick(value: number): string {
   return value === 0 ? "0" : `${Math.round(value * 100)}%`;
@@ -24,23 +23,15 @@ export function ScoreHistogram({ bins, threshold }: { bins: HistogramBin[]; thre
     ? `Histogram of fraud probabilities for legitimate and fraudulent rows, as a share of each class; the threshold is ${fmtScore(threshold, 4)}.`
     : `Histogram of fraud probabilities (the file had no labels); the threshold is ${fmtScore(threshold, 4)}.`;
   return (
-    <figure className="chart" aria-label={summary} style={{ height: CHART_HEIGHT }}>
-      <ChartLegend
-        items={[
-          ...series.map((s) => ({ label: s.name, color: s.color, kind: "box" as const })),
-          { label: `Threshold ${fmtScore(threshold, 2)}`, color: COLORS.accent, kind: "dashed" as const },
-        ]}
-      />
-      <BarChart
-        responsive
-        data={rows}
-        style={{ width: "100%", height: CHART_HEIGHT - LEGEND_HEIGHT }}
-        margin={{ top: 8, right: 16, bottom: 22, left: 4 }}
-        barGap={1}
-        barCategoryGap="18%"
-        accessibilityLayer={false}
-      >
-        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" vertical={false} />
+    <ChartFigure
+      summary={summary}
+      legend={[
+        ...series.map((s) => ({ label: s.name, color: s.color, kind: "box" as const })),
+        { label: `Threshold ${fmtScore(threshold, 2)}`, color: COLORS.accent, kind: "dashed" as const },
+      ]}
+    >
+      <BarChart {...PLOT_PROPS} data={rows} margin={CHART_MARGIN} barGap={1} barCategoryGap="18%">
+        <CartesianGrid {...GRID} vertical={false} />
         <XAxis
           dataKey="label"
           tick={AXIS_TICK}
@@ -59,7 +50,7 @@ export function ScoreHistogram({ bins, threshold }: { bins: HistogramBin[]; thre
           width={48}
         />
         <Tooltip
-          cursor={{ fill: "rgba(79, 70, 229, 0.06)" }}
+          cursor={BAR_CURSOR}
           labelFormatter={(_label, payload) => {
             const row = payload?.[0]?.payload as HistogramRow | undefined;
             return row ? `Probability ${row.start.toFixed(2)}–${row.end.toFixed(2)}` : "";
@@ -70,7 +61,7 @@ export function ScoreHistogram({ bins, threshold }: { bins: HistogramBin[]; thre
             const count = match ? row[match.count] : 0;
             return [`${fmtInt(count)} rows · ${fmtPercent(Number(value))}`, name];
           }}
-          contentStyle={{ borderRadius: 8, borderColor: COLORS.grid, fontSize: 13 }}
+          contentStyle={TOOLTIP_STYLE}
         />
         {series.map((s) => (
           <Bar key={s.key} dataKey={s.key} name={s.name} fill={s.color} radius={[3, 3, 0, 0]} isAnimationActive={false} />
@@ -79,6 +70,6 @@ export function ScoreHistogram({ bins, threshold }: { bins: HistogramBin[]; thre
           <ReferenceLine x={thresholdLabel} stroke={COLORS.accent} strokeDasharray="5 4" strokeWidth={1.5} />
         ) : null}
       </BarChart>
-    </figure>
+    </ChartFigure>
   );
 }

@@ -3,8 +3,8 @@ import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } fr
 import type { LatencyHistogram, LogDrift, StreamRun } from "../api/client";
 import { useLogDrift } from "../api/queries";
 import { fmtDateTime, fmtInt, fmtPercent, fmtScore } from "../format";
-import { ChartLegend, LEGEND_HEIGHT } from "./ChartLegend";
-import { COLORS, AXIS_TICK, bottomLabel } from "./colors";
+import { ChartFigure } from "./ChartLegend";
+import { COLORS, AXIS_TICK, BAR_CURSOR, bottomLabel, CHART_HEIGHT, GRID, PLOT_PROPS, TOOLTIP_STYLE } from "./colors";
 import { DriftStatusBadge } from "./DriftCard";
 import {
   fmtMs,
@@ -16,7 +16,6 @@ import {
   streamQuality,
   type LatencyRow,
 } from "./monitoringData";
-import { CHART_HEIGHT } from "./PrCurveChart";
 import { Skeleton } from "./ui";
 
 /** The table of runs scrolls inside this height, so the panel below it never moves. */
@@ -36,23 +35,17 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
         (p50 !== undefined && p99 !== undefined ? `; median ${fmtMs(p50)} ms, 99th percentile ${fmtMs(p99)} ms.` : ".")
       : "No latencies recorded.";
   return (
-    <figure className="chart" aria-label={summary} style={{ height: CHART_HEIGHT }} data-testid="latency-histogram">
-      <ChartLegend
-        items={[
-          { label: "Answers", color: COLORS.latency, kind: "box" },
-          ...(p50 !== undefined ? [{ label: `p50 ${fmtMs(p50)} ms`, color: COLORS.marker, kind: "dashed" as const }] : []),
-          ...(p99 !== undefined ? [{ label: `p99 ${fmtMs(p99)} ms`, color: COLORS.fraud, kind: "dashed" as const }] : []),
-        ]}
-      />
-      <BarChart
-        responsive
-        data={rows}
-        style={{ width: "100%", height: CHART_HEIGHT - LEGEND_HEIGHT }}
-        margin={{ top: 8, right: 12, bottom: 22, left: 4 }}
-        barCategoryGap="12%"
-        accessibilityLayer={false}
-      >
-        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" vertical={false} />
+    <ChartFigure
+      summary={summary}
+      testId="latency-histogram"
+      legend={[
+        { label: "Answers", color: COLORS.latency, kind: "box" },
+        ...(p50 !== undefined ? [{ label: `p50 ${fmtMs(p50)} ms`, color: COLORS.marker, kind: "dashed" as const }] : []),
+        ...(p99 !== undefined ? [{ label: `p99 ${fmtMs(p99)} ms`, color: COLORS.fraud, kind: "dashed" as const }] : []),
+      ]}
+    >
+      <BarChart {...PLOT_PROPS} data={rows} margin={{ top: 8, right: 12, bottom: 22, left: 4 }} barCategoryGap="12%">
+        <CartesianGrid {...GRID} vertical={false} />
         <XAxis
           dataKey="key"
           tickFormatter={labelOf}
@@ -64,7 +57,7 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
         />
         <YAxis allowDecimals={false} tick={AXIS_TICK} stroke={COLORS.grid} width={40} />
         <Tooltip
-          cursor={{ fill: "rgba(79, 70, 229, 0.06)" }}
+          cursor={BAR_CURSOR}
           labelFormatter={(_label, payload) => {
             const row = payload?.[0]?.payload as LatencyRow | undefined;
             return row ? `${fmtMs(row.start)}–${fmtMs(row.end)} ms` : "";
@@ -73,18 +66,14 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
             const row = item.payload as LatencyRow;
             return [`${fmtInt(Number(value))} answers · ${fmtPercent(row.share)}`, "Answers"];
           }}
-          contentStyle={{ borderRadius: 8, borderColor: COLORS.grid, fontSize: 13 }}
+          contentStyle={TOOLTIP_STYLE}
         />
         <Bar dataKey="count" name="Answers" fill={COLORS.latency} radius={[3, 3, 0, 0]} isAnimationActive={false} />
         {p50Key !== undefined ? <ReferenceLine x={p50Key} stroke={COLORS.marker} strokeDasharray="5 4" strokeWidth={2} /> : null}
         {p99Key !== undefined ? <ReferenceLine x={p99Key} stroke={COLORS.fraud} strokeDasharray="5 4" strokeWidth={2} /> : null}
       </BarChart>
-    </figure>
+    </ChartFigure>
   );
-}
-
-function ratio(value: number | null): string {
-  return value === null ? "—" : fmtScore(value);
 }
 
 interface DriftState {
@@ -171,7 +160,7 @@ function RunDetail({ run, drift }: { run: StreamRun; drift: DriftState }) {
           <dd>
             {quality && c ? (
               <>
-                precision {ratio(quality.precision)} · recall {ratio(quality.recall)} · F1 {ratio(quality.f1)}
+                precision {fmtScore(quality.precision)} · recall {fmtScore(quality.recall)} · F1 {fmtScore(quality.f1)}
                 <span className="muted small">
                   {" "}
                   ({fmtInt(c.tp)} caught, {fmtInt(c.fn)} missed, {fmtInt(c.fp)} false alarms, {fmtInt(c.tn)} correct passes{quality.note ? `; ${quality.note}` : ""})
@@ -260,16 +249,8 @@ export function StreamRunsPanel({ runs, selectedId, onSelect, drift }: PanelProp
               return (
                 <tr key={run.id} className={isSelected ? "is-selected" : ""} onClick={() => onSelect(run.id)}>
                   <td>
-                    {/* the row takes a click anywhere; the button makes the choice reachable by keyboard */}
-                    <button
-                      type="button"
-                      className="run-button"
-                      aria-pressed={isSelected}
-                      onClick={(event) => {
-                        event.stopPropagation();
-                        onSelect(run.id);
-                      }}
-                    >
+                    {/* the row takes a click anywhere; the button makes the choice reachable by keyboard (its click bubbles to the row) */}
+                    <button type="button" className="run-button" aria-pressed={isSelected}>
                       <span className="mono muted">#{run.id}</span> {fmtDateTime(run.created_at)}
                     </button>
                   </td>
@@ -283,13 +264,13 @@ export function StreamRunsPanel({ runs, selectedId, onSelect, drift }: PanelProp
                   <td className="num mono">{fmtMs(s.latency_ms?.p95)}</td>
                   <td className="num mono">{fmtMs(s.latency_ms?.p99)}</td>
                   <td className="num mono" title={q?.note ?? undefined}>
-                    {q ? ratio(q.precision) : "—"}
+                    {fmtScore(q?.precision)}
                   </td>
                   <td className="num mono" title={q?.note ?? undefined}>
-                    {q ? ratio(q.recall) : "—"}
+                    {fmtScore(q?.recall)}
                   </td>
                   <td className="num mono" title={q?.note ?? undefined}>
-                    {q ? ratio(q.f1) : "—"}
+                    {fmtScore(q?.f1)}
                   </td>
                 </tr>
               );
@@ -308,5 +289,5 @@ export function StreamRuns({ runs }: { runs: StreamRun[] }) {
   const selected = runs.find((r) => r.id === selectedId) ?? runs[0];
   const span = selected ? runWindow(selected) : null;
   const drift = useLogDrift(span?.since ?? null, span?.until ?? null, span !== null);
-  return <StreamRunsPanel runs={runs} selectedId={selected?.id ?? null} onSelect={setSelectedId} drift={{ data: drift.data, error: drift.error?.message }} />;
+  return <StreamRunsPanel runs={runs} selectedId={selectedId} onSelect={setSelectedId} drift={{ data: drift.data, error: drift.error?.message }} />;
 }

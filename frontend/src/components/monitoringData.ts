@@ -11,11 +11,12 @@ import type {
   StreamMetrics,
   StreamRun,
 } from "../api/client";
+import { DASH, fmtInt } from "../format";
+import { numberField } from "./chartData";
 
 // --- bands -------------------------------------------------------------------------------------------
 
 export type Band = "approve" | "review" | "decline";
-export const BANDS: readonly Band[] = ["approve", "review", "decline"];
 
 export function bandOf(row: Pick<PredictionRow, "band">): Band | null {
   const band = row.band;
@@ -181,15 +182,15 @@ export function driftTally(rows: DriftTrendRow[]): DriftTally[] {
 
 /** Milliseconds with as many digits as their size needs: 0.842 → "0.84", 17.64 → "17.6", 215.3 → "215". */
 export function fmtMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return DASH;
   if (ms < 1) return ms.toFixed(2);
   if (ms < 100) return ms.toFixed(1);
-  return Math.round(ms).toLocaleString("en-US");
+  return fmtInt(Math.round(ms));
 }
 
 /** A bin edge for an axis tick: three significant digits, no trailing zeros. */
 export function fmtEdge(ms: number): string {
-  if (ms >= 100) return Math.round(ms).toLocaleString("en-US");
+  if (ms >= 100) return fmtInt(Math.round(ms));
   return String(Number(ms.toPrecision(3)));
 }
 
@@ -253,14 +254,13 @@ export function runWindow(run: StreamRun, slackSeconds = 2): { since: string; un
 
 export function settingsText(settings: Record<string, unknown>): string {
   const parts: string[] = [];
-  const num = (key: string) => (typeof settings[key] === "number" ? (settings[key] as number) : null);
-  const rate = num("rate");
-  const speed = num("speed");
-  const concurrency = num("concurrency");
-  const limit = num("limit");
-  if (rate !== null) parts.push(`${rate.toLocaleString("en-US")} tx/s`);
-  if (speed !== null) parts.push(`Time × ${speed.toLocaleString("en-US")}`);
-  if (concurrency !== null) parts.push(`concurrency ${concurrency}`);
-  if (limit !== null) parts.push(`first ${limit.toLocaleString("en-US")} rows`);
+  const rate = numberField(settings, "rate");
+  const speed = numberField(settings, "speed");
+  const concurrency = numberField(settings, "concurrency");
+  const limit = numberField(settings, "limit");
+  if (rate !== undefined) parts.push(`${fmtInt(rate)} tx/s`);
+  if (speed !== undefined) parts.push(`Time × ${fmtInt(speed)}`);
+  if (concurrency !== undefined) parts.push(`concurrency ${concurrency}`);
+  if (limit !== undefined) parts.push(`first ${fmtInt(limit)} rows`);
   return parts.join(" · ");
 }

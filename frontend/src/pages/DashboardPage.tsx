@@ -1,10 +1,10 @@
 import { useBatchDrifts, useBatches, useModels, useStreams } from "../api/queries";
 import { AuprcTrendChart } from "../components/AuprcTrendChart";
 import { BatchesTable } from "../components/BatchesTable";
+import { CHART_HEIGHT } from "../components/colors";
 import { DriftTrendChart, RecentDrift } from "../components/DriftTrend";
 import { driftTrendRows } from "../components/monitoringData";
 import { ChampionSummary, ModelVersionsTable } from "../components/ModelsPanel";
-import { CHART_HEIGHT } from "../components/PrCurveChart";
 import { RUNS_TABLE_HEIGHT, StreamRuns, StreamRunsEmpty } from "../components/StreamRuns";
 import { Card, Skeleton } from "../components/ui";
 import { fmtInt, fmtPercent, fmtScore } from "../format";
