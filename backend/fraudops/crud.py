@@ -2,7 +2,9 @@
 PostgreSQL and executemany on SQLite, inside the caller's transaction."""
 
 import io
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -26,6 +28,8 @@ from fraudops.tables import (
     ModelVersion,
     StreamRun,
     TrainingRun,
+    dead_letters,
+    label_events,
     prediction_log,
     prediction_reasons,
     predictions,
@@ -250,23 +254,101 @@ def append_prediction_log(session: Session, rows: pa.Table, idempotent: bool = F
     session.execute(insert(prediction_log).on_conflict_do_nothing(), rows.to_pylist())
 
 
-def apply_feedback(session: Session, labels: dict[str, int]) -> list[str]:
-    """Set the true class of logged predictions; returns the request ids that are not in the log."""
-    known = set(
-        session.scalars(
-            select(prediction_log.c.request_id).where(prediction_log.c.request_id.in_(list(labels)))
-        )
-    )
+def park_dead_letters(session: Session, source: str, letters: Sequence[tuple[str | None, Any, str]]) -> None:
+    """Park rows the database refused: (key, payload, error) each. The caller commits.
+
+    Payloads are stored as ASCII-escaped JSON and keys are escaped too, so the very bytes that made the
+    database refuse a row (a NUL, a lone surrogate) cannot make it refuse the dead letter as well."""
+    if not letters:
+        return
     now = datetime.now(UTC)
+    session.execute(
+        dead_letters.insert(),
+        [
+            {
+                "created_at": now,
+                "source": source,
+                "key": None if key is None else json.dumps(key)[1:-1][:200],
+                "payload": json.dumps(payload, default=str, ensure_ascii=True),
+                "error": json.dumps(error, ensure_ascii=True)[1:-1][:2000],
+            }
+            for key, payload, error in letters
+        ],
+    )
+
+
+def count_dead_letters(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(dead_letters)) or 0
+
+
+def list_dead_letters(session: Session, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    d = dead_letters.c
+    rows = session.execute(select(dead_letters).order_by(d.id.desc()).offset(offset).limit(limit)).mappings()
+    return [dict(r) for r in rows], count_dead_letters(session)
+
+
+def delete_dead_letters(session: Session, up_to_id: int) -> int:
+    """Remove dead letters with id ≤ `up_to_id` (the ones an operator has seen). The caller commits."""
+    result = session.execute(dead_letters.delete().where(dead_letters.c.id <= up_to_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class LabelOutcome:
+    unknown: list[str]  # request ids not in the prediction log
+    changed: list[str]  # request ids whose earlier label this one replaced
+
+
+def apply_labels(
+    session: Session,
+    labels: dict[str, int],
+    source: str,
+    actor: str | None = None,
+    note: str | None = None,
+) -> LabelOutcome:
+    """Label logged predictions. Every label is kept as an event; the row takes the latest (latest wins,
+    which is the rule training reads), and a label that replaces a different one is reported as changed.
+    The caller commits."""
+    c = prediction_log.c
+    rows = session.execute(select(c.request_id, c.label).where(c.request_id.in_(list(labels))))
+    current: dict[str, int | None] = {request_id: label for request_id, label in rows}
+    now = datetime.now(UTC)
+    known = [r for r in labels if r in current]
+    if known:
+        session.execute(
+            label_events.insert(),
+            [
+                {
+                    "created_at": now,
+                    "request_id": r,
+                    "label": labels[r],
+                    "previous_label": current[r],
+                    "source": source,
+                    "actor": actor,
+                    "note": note,
+                }
+                for r in known
+            ],
+        )
     for label in (0, 1):
-        ids = [r for r, value in labels.items() if value == label and r in known]
+        ids = [r for r in known if labels[r] == label]
         if ids:
             session.execute(
-                prediction_log.update()
-                .where(prediction_log.c.request_id.in_(ids))
-                .values(label=label, labeled_at=now)
+                prediction_log.update().where(c.request_id.in_(ids)).values(label=label, labeled_at=now)
             )
-    return [r for r in labels if r not in known]
+    changed = [r for r in known if current[r] is not None and current[r] != labels[r]]
+    return LabelOutcome(unknown=[r for r in labels if r not in current], changed=changed)
+
+
+def label_history(session: Session, request_id: str) -> list[dict[str, Any]]:
+    """Every label event of one logged prediction, oldest first."""
+    e = label_events.c
+    rows = session.execute(
+        select(e.created_at, e.label, e.previous_label, e.source, e.actor, e.note)
+        .where(e.request_id == request_id)
+        .order_by(e.id)
+    ).mappings()
+    return [dict(row) for row in rows]
 
 
 def labeled_feedback(session: Session) -> tuple[np.ndarray, np.ndarray]:

@@ -4,18 +4,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 
 from fraudops import __version__
+from fraudops.api import errors
 from fraudops.api.routes import (
     admin,
     batch_charts,
     batches,
+    dead_letters,
     demo,
     feedback,
     health,
@@ -28,6 +32,7 @@ from fraudops.core.db import make_engine
 from fraudops.core.runtime import tune_for_serving
 from fraudops.predlog import PredictionLog
 from fraudops.retraining import Supervisor, supervise
+from fraudops.schemas import TransactionIn
 from fraudops.serving import ModelWatcher, watch
 
 log = logging.getLogger(__name__)
@@ -40,9 +45,38 @@ def _operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api")
-    for module in (batches, batch_charts, demo, predict, feedback, streams, monitoring, health, admin):
+    for module in (
+        batches,
+        batch_charts,
+        demo,
+        predict,
+        feedback,
+        streams,
+        monitoring,
+        health,
+        admin,
+        dead_letters,
+    ):
         router.include_router(module.router)
     return router
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the request models of routes that parse their own body (/api/predict
+    checks the item count before validating items, so it declares its body in `openapi_extra`)."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            routes=app.routes,
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["TransactionIn"] = TransactionIn.model_json_schema(
+            ref_template="#/components/schemas/{model}", by_alias=True
+        )
+        app.openapi_schema = dict(sorted(document.items()))
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -89,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    errors.install(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
     )

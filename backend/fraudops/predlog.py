@@ -6,6 +6,10 @@ flushes the buffer every `flush_seconds`, or sooner once `flush_rows` are waitin
 nothing. A crash loses at most what was buffered: about `flush_seconds` of traffic. If the database
 is unreachable, entries are kept and retried up to `max_pending` rows; beyond that new entries are
 dropped and counted (`dropped`, shown by /api/health) rather than failing or slowing predictions.
+
+A write the database refuses for what it contains (not for being unreachable) is split in halves until
+the refused rows are isolated; those are parked in `dead_letters` (`parked`) and the rest written, so
+one poisoned value can never stop the log. /api/health says `degraded` while writes fail.
 """
 
 import asyncio
@@ -21,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops import crud
+from fraudops.core.db import is_unreachable
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,11 @@ class Chunk:
 
     def __len__(self) -> int:
         return len(self.request_ids)
+
+
+def _describe(error: BaseException) -> str:
+    first = (str(error).splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first[:200]}"
 
 
 def to_table(chunks: list[Chunk]) -> pa.Table:
@@ -96,6 +106,8 @@ class PredictionLog:
     max_pending: int = 200_000
     written: int = 0
     dropped: int = 0
+    parked: int = 0  # rows the database refused, now in dead_letters
+    failing: str | None = None  # the last flush's error while writes fail; None when they succeed
     _pending: list[Chunk] = field(default_factory=list)
     _pending_rows: int = 0
     _writing_rows: int = 0
@@ -129,31 +141,89 @@ class PredictionLog:
             self._wake.clear()
             try:
                 await self.flush()
-            except Exception:  # keep the flusher alive; the entries stay queued for the next try
+            except Exception:  # never let the flusher die; the entries stay queued for the next try
                 log.exception("prediction log flush failed; %d rows kept for retry", self._pending_rows)
+            if self.failing is not None:  # the database is away: don't spin, try again a little later
                 await asyncio.sleep(self.flush_seconds)
 
     async def flush(self) -> int:
-        """Write everything queued so far; returns the number of rows written."""
+        """Write everything queued so far; returns the number of rows written.
+
+        Never raises for the database's sake: rows it cannot reach stay queued (and `failing` is set),
+        rows it refuses are parked. Callers (feedback, drift) can always flush first."""
         async with self._lock:
             chunks, rows = self._pending, self._pending_rows
             if not chunks:
                 return 0
             self._pending, self._pending_rows, self._writing_rows = [], 0, rows
             try:
-                await run_in_threadpool(self._write, chunks)
-            except BaseException:
+                written, parked = await run_in_threadpool(self._write_or_park, chunks)
+            except BaseException as error:
                 self._pending[:0] = chunks  # put them back in front, in order
                 self._pending_rows += rows
                 self._writing_rows = 0
+                self.failing = _describe(error)
+                if isinstance(error, Exception):
+                    log.warning("prediction log flush failed; %d rows kept for retry: %s", rows, self.failing)
+                    return 0
                 raise
-            self.written += rows  # before clearing `writing`, so written + pending never dips
+            self.failing = None
+            self.written += written  # before clearing `writing`, so written + pending never dips
+            self.parked += parked
             self._writing_rows = 0
-            return rows
+            return written
 
-    def _write(self, chunks: list[Chunk]) -> None:
+    def _write_or_park(self, chunks: list[Chunk]) -> tuple[int, int]:
+        """(rows written, rows parked). Raises only when the database is unreachable."""
+        table = to_table(chunks)
+        try:
+            self._write(table)
+        except Exception as error:
+            if is_unreachable(error):
+                raise
+            log.warning("the database refused a prediction log write (%s); isolating the bad rows", error)
+            return self._bisect(table, error)
+        return table.num_rows, 0
+
+    def _bisect(self, table: pa.Table, error: Exception) -> tuple[int, int]:
+        """Write `table` (which the database refused with `error`) in halves until every refused row is
+        alone, then park those rows. A poisoned row costs about 2·log2(n) extra writes; the database's own
+        check decides what is bad, so nothing here guesses what it would refuse."""
+        if table.num_rows == 1:
+            self._park(table, error)
+            return 0, 1
+        half = table.num_rows // 2
+        written = parked = 0
+        for part in (table.slice(0, half), table.slice(half)):
+            try:
+                self._write(part)
+                written += part.num_rows
+            except Exception as refused:
+                if is_unreachable(refused):
+                    raise
+                w, p = self._bisect(part, refused)
+                written, parked = written + w, parked + p
+        return written, parked
+
+    def _park(self, row: pa.Table, error: Exception) -> None:
+        record = row.to_pylist()[0]
+        reason = f"{type(error).__name__}: {error}"
+        try:
+            with self.session_factory() as session:
+                crud.park_dead_letters(session, "prediction_log", [(record["request_id"], record, reason)])
+                session.commit()
+        except Exception as refused:
+            if is_unreachable(refused):
+                raise
+            # Even the escaped copy was refused: count it as dropped rather than block the log for ever.
+            log.exception("could not park prediction %r; dropped", record["request_id"])
+            self.dropped += 1
+            return
+        log.error("parked prediction %r in dead_letters: %s", record["request_id"], reason)
+
+    def _write(self, table: pa.Table) -> None:
         with self.session_factory() as session:
-            crud.append_prediction_log(session, to_table(chunks))
+            crud.append_prediction_log(session, table)
             session.commit()
 
     async def close(self) -> None:

@@ -2,13 +2,26 @@
 
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 
 T = TypeVar("T")
+
+# Text a client sends that the database stores and a spreadsheet may open: bounded, and without control
+# characters (a NUL is refused by PostgreSQL; pydantic already refuses lone surrogates).
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MAX_ID_LENGTH = 200
+ExternalId = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH, pattern=NO_CONTROL_CHARACTERS)]
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)]
+# Integer ids the database keys are 32-bit: a larger one is a 422, not a database error.
+MAX_DB_INT = 2**31 - 1
+# The model computes in float32: a larger magnitude would score as infinity.
+FLOAT32_MAX = 3.4028234663852886e38
+Feature = Annotated[float, Field(ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
+NonNegativeFeature = Annotated[float, Field(ge=0, le=FLOAT32_MAX)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -39,37 +52,40 @@ class TransactionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False)
 
-    id: str | int | None = Field(default=None, description="echoed back unchanged")
-    time: float = Field(alias="Time", ge=0)
-    v1: float = Field(alias="V1")
-    v2: float = Field(alias="V2")
-    v3: float = Field(alias="V3")
-    v4: float = Field(alias="V4")
-    v5: float = Field(alias="V5")
-    v6: float = Field(alias="V6")
-    v7: float = Field(alias="V7")
-    v8: float = Field(alias="V8")
-    v9: float = Field(alias="V9")
-    v10: float = Field(alias="V10")
-    v11: float = Field(alias="V11")
-    v12: float = Field(alias="V12")
-    v13: float = Field(alias="V13")
-    v14: float = Field(alias="V14")
-    v15: float = Field(alias="V15")
-    v16: float = Field(alias="V16")
-    v17: float = Field(alias="V17")
-    v18: float = Field(alias="V18")
-    v19: float = Field(alias="V19")
-    v20: float = Field(alias="V20")
-    v21: float = Field(alias="V21")
-    v22: float = Field(alias="V22")
-    v23: float = Field(alias="V23")
-    v24: float = Field(alias="V24")
-    v25: float = Field(alias="V25")
-    v26: float = Field(alias="V26")
-    v27: float = Field(alias="V27")
-    v28: float = Field(alias="V28")
-    amount: float = Field(alias="Amount", ge=0)
+    id: ExternalId | Annotated[int, Field(ge=-(2**63), lt=2**63)] | None = Field(
+        default=None,
+        description="echoed back unchanged; text up to 200 characters without control characters",
+    )
+    time: NonNegativeFeature = Field(alias="Time")
+    v1: Feature = Field(alias="V1")
+    v2: Feature = Field(alias="V2")
+    v3: Feature = Field(alias="V3")
+    v4: Feature = Field(alias="V4")
+    v5: Feature = Field(alias="V5")
+    v6: Feature = Field(alias="V6")
+    v7: Feature = Field(alias="V7")
+    v8: Feature = Field(alias="V8")
+    v9: Feature = Field(alias="V9")
+    v10: Feature = Field(alias="V10")
+    v11: Feature = Field(alias="V11")
+    v12: Feature = Field(alias="V12")
+    v13: Feature = Field(alias="V13")
+    v14: Feature = Field(alias="V14")
+    v15: Feature = Field(alias="V15")
+    v16: Feature = Field(alias="V16")
+    v17: Feature = Field(alias="V17")
+    v18: Feature = Field(alias="V18")
+    v19: Feature = Field(alias="V19")
+    v20: Feature = Field(alias="V20")
+    v21: Feature = Field(alias="V21")
+    v22: Feature = Field(alias="V22")
+    v23: Feature = Field(alias="V23")
+    v24: Feature = Field(alias="V24")
+    v25: Feature = Field(alias="V25")
+    v26: Feature = Field(alias="V26")
+    v27: Feature = Field(alias="V27")
+    v28: Feature = Field(alias="V28")
+    amount: NonNegativeFeature = Field(alias="Amount")
     label: Any = Field(default=None, alias="Class", description="ignored: the model never sees labels")
 
     def features(self) -> tuple[float, ...]:
@@ -185,7 +201,10 @@ class HealthOut(BaseModel):
     database: str
     model: str
     model_version: str | None
-    prediction_log: dict[str, int] = Field(description="rows written, waiting in memory, dropped")
+    problems: list[str] = Field(default=[], description="why the status is degraded")
+    prediction_log: dict[str, int] = Field(
+        description="rows written, waiting in memory, dropped (log full), parked (refused by the database)"
+    )
 
 
 # --- batch charts and demo files --------------------------------------------------------------------

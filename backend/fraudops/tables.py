@@ -136,6 +136,36 @@ prediction_log = Table(
 )
 
 
+# Rows the database refused (a poisoned value), parked so one bad row never blocks the rest: the
+# prediction log's flusher and the stream workers write here instead of retrying for ever. `payload`
+# is the row as escaped JSON text (ASCII), so any byte the database refused is storable here.
+dead_letters = Table(
+    "dead_letters",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("source", String(32), nullable=False),  # "prediction_log" or "stream"
+    Column("key", String(200), nullable=True),  # request id or stream message id
+    Column("payload", Text, nullable=False),
+    Column("error", Text, nullable=False),
+)
+
+# Every label given to a logged prediction (feedback, review), oldest first. `prediction_log.label`
+# holds the latest one, which training reads: latest wins, and the history says who changed what.
+label_events = Table(
+    "label_events",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("label", SmallInteger, nullable=False),
+    Column("previous_label", SmallInteger, nullable=True),
+    Column("source", String(32), nullable=False),  # "feedback", "review"
+    Column("actor", String(100), nullable=True),
+    Column("note", Text, nullable=True),
+)
+
+
 class StreamRun(Base):
     """One replay by the stream producer, with the figures it measured."""
 

@@ -4,12 +4,13 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from fraudops.core.config import Settings
 from fraudops.ml.scorer import Scorer
+from fraudops.schemas import MAX_DB_INT
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the thread pool,
@@ -57,6 +58,12 @@ async def require_admin(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
+
+# Integers a client puts in a path or query that reach the database: bounded by the column types, so an
+# out-of-range value is a 422 here rather than a database error.
+RowId = Annotated[int, Path(ge=0, le=MAX_DB_INT, description="a row id")]
+BatchId = Annotated[int, Path(ge=0, le=MAX_DB_INT, description="a batch id")]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_DB_INT, description="rows to skip")]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -3,12 +3,24 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when `error` means the database could not be reached or was busy (retry later), not that it
+    refused what was sent (which a retry would only repeat)."""
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    original = getattr(error, "orig", None) or error
+    return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError | OSError)
 
 
 def make_engine(url: str) -> Engine:
@@ -21,8 +33,15 @@ def make_engine(url: str) -> Engine:
         return engine
     # prepare_threshold=None: no server-side prepared statements, so transaction-mode poolers
     # (Supabase's pgbouncer/Supavisor on port 6543) work unchanged.
+    # connect_timeout and pool_timeout bound how long a request waits on an unreachable database
+    # before it answers 503, instead of the driver's and pool's defaults (no limit, 30 s).
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"prepare_threshold": None}
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=10,
+        connect_args={"prepare_threshold": None, "connect_timeout": 5},
     )
 
 

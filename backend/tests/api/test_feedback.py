@@ -13,7 +13,7 @@ def test_feedback_labels_logged_predictions_and_they_become_training_rows(client
                          {"request_id": "no-such-id", "label": 1}]},
     )  # fmt: skip
     assert response.status_code == 200, response.text
-    assert response.json() == {"updated": 2, "unknown": ["no-such-id"]}
+    assert response.json() == {"updated": 2, "unknown": ["no-such-id"], "changed": []}
     session.rollback()
     raw, labels = crud.labeled_feedback(session)
     assert sorted(labels.tolist()) == [0, 1]

@@ -212,6 +212,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/feedback/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Label History
+         * @description Every label given to one logged prediction, oldest first.
+         */
+        get: operations["feedback-label_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streams": {
         parameters: {
             query?: never;
@@ -416,6 +436,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dead Letters
+         * @description Parked rows, newest first, with the database's reason (admin).
+         */
+        get: operations["dead-letters-list_dead_letters"];
+        put?: never;
+        post?: never;
+        /**
+         * Clear Dead Letters
+         * @description Clear parked rows that have been handled (admin).
+         */
+        delete: operations["dead-letters-clear_dead_letters"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -552,6 +596,11 @@ export interface components {
              */
             duplicate: boolean;
         };
+        /** ClearedOut */
+        ClearedOut: {
+            /** Deleted */
+            deleted: number;
+        };
         /** Confusion */
         Confusion: {
             /** Tn */
@@ -574,6 +623,24 @@ export interface components {
              * @description the lowest score flagged at this point; null at recall 0
              */
             threshold: number | null;
+        };
+        /** DeadLetterOut */
+        DeadLetterOut: {
+            /** Id */
+            id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Source */
+            source: string;
+            /** Key */
+            key: string | null;
+            /** Payload */
+            payload: string;
+            /** Error */
+            error: string;
         };
         /** DemoFileOut */
         DemoFileOut: {
@@ -623,6 +690,13 @@ export interface components {
         FeedbackIn: {
             /** Labels */
             labels: components["schemas"]["FeedbackItem"][];
+            /**
+             * Note
+             * @description kept with every label event of this request
+             */
+            note?: string | null;
+            /** Actor */
+            actor?: string | null;
         };
         /** FeedbackItem */
         FeedbackItem: {
@@ -643,6 +717,12 @@ export interface components {
              * @description request ids not found in the prediction log
              */
             unknown: string[];
+            /**
+             * Changed
+             * @description request ids whose earlier, different label this replaced
+             * @default []
+             */
+            changed: string[];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -663,8 +743,14 @@ export interface components {
             /** Model Version */
             model_version: string | null;
             /**
+             * Problems
+             * @description why the status is degraded
+             * @default []
+             */
+            problems: string[];
+            /**
              * Prediction Log
-             * @description rows written, waiting in memory, dropped
+             * @description rows written, waiting in memory, dropped (log full), parked (refused by the database)
              */
             prediction_log: {
                 [key: string]: number;
@@ -701,6 +787,24 @@ export interface components {
              * @description rows without a label in the bin
              */
             unlabeled: number;
+        };
+        /** LabelEventOut */
+        LabelEventOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Label */
+            label: number;
+            /** Previous Label */
+            previous_label: number | null;
+            /** Source */
+            source: string;
+            /** Actor */
+            actor: string | null;
+            /** Note */
+            note: string | null;
         };
         /** Latency */
         Latency: {
@@ -842,6 +946,13 @@ export interface components {
         Page_BatchPublic_: {
             /** Data */
             data: components["schemas"]["BatchPublic"][];
+            /** Count */
+            count: number;
+        };
+        /** Page[DeadLetterOut] */
+        Page_DeadLetterOut_: {
+            /** Data */
+            data: components["schemas"]["DeadLetterOut"][];
             /** Count */
             count: number;
         };
@@ -1093,7 +1204,7 @@ export interface components {
             metrics: components["schemas"]["StreamMetrics"] | null;
             /**
              * Settings
-             * @description rate, speed, concurrency, limit as given
+             * @description rate, speed, concurrency, limit as given (at most 4 kB)
              */
             settings: {
                 [key: string]: unknown;
@@ -1159,6 +1270,19 @@ export interface components {
             /** Error */
             error: string | null;
         };
+        /** ValidationError */
+        ValidationError: {
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+            /** Input */
+            input?: unknown;
+            /** Context */
+            ctx?: Record<string, never>;
+        };
         /**
          * TransactionIn
          * @description One transaction with the Kaggle column names, keys in any order; numbers may be numeric strings.
@@ -1166,9 +1290,10 @@ export interface components {
         TransactionIn: {
             /**
              * Id
-             * @description echoed back unchanged
+             * @description echoed back unchanged; text up to 200 characters without control characters
+             * @default null
              */
-            id?: string | number | null;
+            id: string | number | null;
             /** Time */
             Time: number;
             /** V1 */
@@ -1232,21 +1357,9 @@ export interface components {
             /**
              * Class
              * @description ignored: the model never sees labels
+             * @default null
              */
-            Class?: unknown;
-        };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            Class: unknown;
         };
     };
     responses: never;
@@ -1260,6 +1373,7 @@ export interface operations {
     "batches-list_batches": {
         parameters: {
             query?: {
+                /** @description rows to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -1349,6 +1463,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a batch id */
                 batch_id: number;
             };
             cookie?: never;
@@ -1380,6 +1495,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a batch id */
                 batch_id: number;
             };
             cookie?: never;
@@ -1430,11 +1546,13 @@ export interface operations {
             query?: {
                 filter?: components["schemas"]["PredictionFilter"];
                 sort?: string;
+                /** @description rows to skip */
                 offset?: number;
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description a batch id */
                 batch_id: number;
             };
             cookie?: never;
@@ -1466,6 +1584,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a batch id */
                 batch_id: number;
             };
             cookie?: never;
@@ -1497,6 +1616,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a batch id */
                 batch_id: number;
             };
             cookie?: never;
@@ -1530,6 +1650,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description a batch id */
                 batch_id: number;
             };
             cookie?: never;
@@ -1655,6 +1776,13 @@ export interface operations {
                     "application/json": components["schemas"]["PredictionOut"] | components["schemas"]["PredictionOut"][];
                 };
             };
+            /** @description the body is larger than the JSON limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1699,9 +1827,48 @@ export interface operations {
             };
         };
     };
+    "feedback-label_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelEventOut"][];
+                };
+            };
+            /** @description no label was ever given to this prediction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "streams-list_stream_runs": {
         parameters: {
             query?: {
+                /** @description rows to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -1959,6 +2126,7 @@ export interface operations {
     "training-list_training_runs": {
         parameters: {
             query?: {
+                /** @description rows to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -1993,6 +2161,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a row id */
                 run_id: number;
             };
             cookie?: never;
@@ -2035,6 +2204,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetrainingOut"];
+                };
+            };
+        };
+    };
+    "dead-letters-list_dead_letters": {
+        parameters: {
+            query?: {
+                /** @description rows to skip */
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeadLetterOut_"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dead-letters-clear_dead_letters": {
+        parameters: {
+            query: {
+                /** @description clear the ones with id ≤ this */
+                up_to_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearedOut"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

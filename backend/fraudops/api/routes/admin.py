@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 
 from fraudops import crud
-from fraudops.api.deps import SessionDep, SettingsDep, require_admin
+from fraudops.api.deps import BatchId, OffsetQuery, RowId, SessionDep, SettingsDep, require_admin
 from fraudops.retraining import considered_until, new_labeled_rows
 from fraudops.schemas import Page, ReloadOut, RetrainingOut, TrainingRunOut
 from fraudops.training import AlreadyRunning, database_ready
@@ -60,7 +60,7 @@ def retrain(
 @router.get("/training-runs", response_model=Page[TrainingRunOut], tags=["training"])
 def list_training_runs(
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     """Trainings, newest first, with their outcome: best candidate, registry version, gate verdict."""
@@ -69,7 +69,7 @@ def list_training_runs(
 
 
 @router.get("/training-runs/{run_id}", response_model=TrainingRunOut, tags=["training"])
-def get_training_run(run_id: int, session: SessionDep) -> Any:
+def get_training_run(run_id: RowId, session: SessionDep) -> Any:
     """One training with its comparison table."""
     run = crud.get_training_run(session, run_id)
     if run is None:
@@ -101,7 +101,7 @@ def retraining_status(request: Request, session: SessionDep, settings: SettingsD
     dependencies=_admin,
     responses={**_guarded, 404: {"description": "no such batch"}},
 )
-def delete_batch(batch_id: int, session: SessionDep) -> Response:
+def delete_batch(batch_id: BatchId, session: SessionDep) -> Response:
     """Delete a batch with its rows and predictions."""
     if not crud.delete_batch(session, batch_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no batch {batch_id}")

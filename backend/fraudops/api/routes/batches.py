@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from fraudops import crud
-from fraudops.api.deps import ScorerDep, SessionDep, SettingsDep
+from fraudops.api.deps import BatchId, OffsetQuery, ScorerDep, SessionDep, SettingsDep
 from fraudops.batches import ingest
 from fraudops.core.config import Settings
 from fraudops.data import upload
@@ -114,7 +114,7 @@ async def answer_ingest(
 @router.get("", response_model=Page[BatchPublic])
 def list_batches(
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     """All batches, newest first."""
@@ -123,7 +123,7 @@ def list_batches(
 
 
 @router.get("/{batch_id}", response_model=BatchPublic)
-def get_batch(batch_id: int, session: SessionDep) -> Any:
+def get_batch(batch_id: BatchId, session: SessionDep) -> Any:
     """One batch with its metrics."""
     batch = crud.get_batch(session, batch_id)
     if batch is None:
@@ -133,11 +133,11 @@ def get_batch(batch_id: int, session: SessionDep) -> Any:
 
 @router.get("/{batch_id}/predictions", response_model=Page[PredictionRow])
 def list_batch_predictions(
-    batch_id: int,
+    batch_id: BatchId,
     session: SessionDep,
     filter: crud.PredictionFilter = crud.PredictionFilter.all,
     sort: Annotated[str, Query(pattern="^(row|probability)$")] = "row",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:
     """A batch's scored rows: all, only the flagged ones, or only the mistakes (needs labels)."""
@@ -160,7 +160,7 @@ def list_batch_predictions(
 
 
 @router.get("/{batch_id}/drift", response_model=BatchDriftOut)
-def get_batch_drift(batch_id: int, session: SessionDep) -> Any:
+def get_batch_drift(batch_id: BatchId, session: SessionDep) -> Any:
     """Per-feature and score drift of a batch against the training data of the model that scored it."""
     batch = crud.get_batch(session, batch_id)
     if batch is None:

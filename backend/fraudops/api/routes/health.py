@@ -19,20 +19,31 @@ def health(request: Request, response: Response, session: SessionDep) -> Any:
         session.execute(text("SELECT 1"))
         database = "ok"
     except Exception as error:  # report, never crash the health check
+        session.rollback()
         database = f"unavailable: {type(error).__name__}"
+    parked = crud.count_dead_letters(session) if database == "ok" else 0
     scorer = request.app.state.scorer
     model = "ok" if scorer is not None else "not loaded"
-    healthy = database == "ok" and scorer is not None
-    if not healthy:
+    serving = database == "ok" and scorer is not None
+    if not serving:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     prediction_log = request.app.state.prediction_log
+    problems = [
+        *([f"database {database}"] if database != "ok" else []),
+        *([f"model {model}"] if scorer is None else []),
+        *([f"prediction log writes failing: {prediction_log.failing}"] if prediction_log.failing else []),
+        *([f"{parked} row(s) parked in dead_letters (see /api/dead-letters)"] if parked else []),
+    ]
+    # Degraded but serving (writes failing, rows parked) answers 200: a restart would not fix either.
     return HealthOut(
         prediction_log={
             "written": prediction_log.written,
             "pending": prediction_log.pending,
             "dropped": prediction_log.dropped,
+            "parked": parked,
         },
-        status="ok" if healthy else "degraded",
+        status="degraded" if problems else "ok",
+        problems=problems,
         database=database,
         model=model,
         model_version=scorer.version if scorer is not None else None,

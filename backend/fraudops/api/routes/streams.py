@@ -1,19 +1,26 @@
 """Stream runs: what each replay by `fraudops stream` measured."""
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fraudops import crud
-from fraudops.api.deps import SessionDep
+from fraudops.api.deps import OffsetQuery, SessionDep
 from fraudops.schemas import Confusion, Page
 
 router = APIRouter(prefix="/streams", tags=["streams"])
 
 
-class Latency(BaseModel):
+class _Figures(BaseModel):
+    """Numbers stored as JSON: NaN and infinity are refused (PostgreSQL's JSON type refuses them too)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class Latency(_Figures):
     p50: float
     p90: float
     p95: float
@@ -22,19 +29,24 @@ class Latency(BaseModel):
     max: float
 
 
-class Histogram(BaseModel):
-    edges_ms: list[float] = Field(description="bin edges; counts[i] falls in [edges_ms[i], edges_ms[i+1])")
-    counts: list[int]
+class Histogram(_Figures):
+    edges_ms: list[float] = Field(
+        max_length=1_001, description="bin edges; counts[i] falls in [edges_ms[i], edges_ms[i+1])"
+    )
+    counts: list[Annotated[int, Field(ge=0, le=2**53)]] = Field(max_length=1_000)
 
 
-class StreamMetrics(BaseModel):
+MAX_SETTINGS_BYTES = 4096
+
+
+class StreamMetrics(_Figures):
     precision: float
     recall: float
     f1: float
     confusion: Confusion
 
 
-class StreamSummary(BaseModel):
+class StreamSummary(_Figures):
     sent: int
     answered: int
     errors: int
@@ -43,7 +55,15 @@ class StreamSummary(BaseModel):
     latency_ms: Latency | None
     histogram: Histogram | None
     metrics: StreamMetrics | None = Field(description="when the replayed file has labels (api mode)")
-    settings: dict[str, Any] = Field(description="rate, speed, concurrency, limit as given")
+    settings: dict[str, Any] = Field(description="rate, speed, concurrency, limit as given (at most 4 kB)")
+
+    @field_validator("settings")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Stored as given: a bounded size keeps a client from parking megabytes in the table."""
+        if len(json.dumps(value, allow_nan=False, default=str)) > MAX_SETTINGS_BYTES:
+            raise ValueError(f"settings larger than {MAX_SETTINGS_BYTES} bytes as JSON")
+        return value
 
 
 class StreamRunIn(BaseModel):
@@ -68,7 +88,7 @@ def record_stream_run(body: StreamRunIn, session: SessionDep) -> Any:
 @router.get("", response_model=Page[StreamRunOut])
 def list_stream_runs(
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     """All stream runs, newest first."""
