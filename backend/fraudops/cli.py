@@ -204,6 +204,9 @@ def worker(
         int, typer.Option(min=1, help="claim messages pending longer than this")
     ] = 5_000,
     idle_exit_s: Annotated[float | None, typer.Option(help="exit after this long without messages")] = None,
+    retry_max_s: Annotated[
+        float, typer.Option(min=0.1, help="longest wait between tries while Redis or the database is away")
+    ] = 10.0,
     crash_after_batches: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Score transactions from the Redis stream in micro-batches into the prediction log."""
@@ -211,6 +214,8 @@ def worker(
     import socket
 
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
     from sqlalchemy.orm import sessionmaker
 
     from fraudops.core.db import make_engine
@@ -223,11 +228,18 @@ def worker(
         consumer=consumer or f"{socket.gethostname()}-{os.getpid()}", batch_size=batch_size,
         block_ms=block_ms, claim_idle_ms=claim_idle_ms, crash_after_batches=crash_after_batches,
         band_review_at=settings.band_review_at, band_decline_at=settings.band_decline_at,
+        retry_max_s=retry_max_s,
     )  # fmt: skip
     engine = make_engine(settings.sqlalchemy_url)
     scorer = Scorer.load(settings.model_dir, settings.score_chunk_rows)
+    # One quick retry (a pooled connection gone stale); longer outages are the worker's to wait out and
+    # report, not redis-py's to hide. The socket timeout lets a blocking read outlive its `block`.
+    client = redis.Redis.from_url(
+        settings.redis_url, retry=Retry(NoBackoff(), 1), socket_connect_timeout=5,
+        socket_timeout=block_ms / 1_000 + 10,
+    )  # fmt: skip
     console.print(f"worker {config.consumer}: {settings.stream_key} → prediction log, model {scorer.version}")
-    Worker(redis.Redis.from_url(settings.redis_url), scorer, sessionmaker(engine), config).run(idle_exit_s)
+    Worker(client, scorer, sessionmaker(engine), config).run(idle_exit_s)
     engine.dispose()
 
 

@@ -25,7 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops import crud
-from fraudops.core.db import is_unreachable
+from fraudops.core.db import is_refused
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class PredictionLog:
         try:
             self._write(table)
         except Exception as error:
-            if is_unreachable(error):
+            if not is_refused(error):
                 raise
             log.warning("the database refused a prediction log write (%s); isolating the bad rows", error)
             return self._bisect(table, error)
@@ -199,7 +199,7 @@ class PredictionLog:
                 self._write(part)
                 written += part.num_rows
             except Exception as refused:
-                if is_unreachable(refused):
+                if not is_refused(refused):
                     raise
                 w, p = self._bisect(part, refused)
                 written, parked = written + w, parked + p
@@ -213,7 +213,7 @@ class PredictionLog:
                 crud.park_dead_letters(session, "prediction_log", [(record["request_id"], record, reason)])
                 session.commit()
         except Exception as refused:
-            if is_unreachable(refused):
+            if not is_refused(refused):
                 raise
             # Even the escaped copy was refused: count it as dropped rather than block the log for ever.
             log.exception("could not park prediction %r; dropped", record["request_id"])

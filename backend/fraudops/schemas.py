@@ -6,7 +6,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
+from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS, MAX_ABS_VALUE
 
 T = TypeVar("T")
 
@@ -18,10 +18,8 @@ ExternalId = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH, pattern=
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS)]
 # Integer ids the database keys are 32-bit: a larger one is a 422, not a database error.
 MAX_DB_INT = 2**31 - 1
-# The model computes in float32: a larger magnitude would score as infinity.
-FLOAT32_MAX = 3.4028234663852886e38
-Feature = Annotated[float, Field(ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
-NonNegativeFeature = Annotated[float, Field(ge=0, le=FLOAT32_MAX)]
+Feature = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
+NonNegativeFeature = Annotated[float, Field(ge=0, le=MAX_ABS_VALUE)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -64,6 +64,8 @@ async def require_admin(
 RowId = Annotated[int, Path(ge=0, le=MAX_DB_INT, description="a row id")]
 BatchId = Annotated[int, Path(ge=0, le=MAX_DB_INT, description="a batch id")]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_DB_INT, description="rows to skip")]
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such item"}}
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -3,8 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -12,15 +11,17 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def is_unreachable(error: BaseException) -> bool:
-    """True when `error` means the database could not be reached or was busy (retry later), not that it
-    refused what was sent (which a retry would only repeat)."""
-    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
-        return True
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
+def is_refused(error: BaseException) -> bool:
+    """True when the database refused the data itself (a value it cannot store, a broken constraint):
+    retrying the same rows would only fail again, so they are isolated and parked. Anything else (the
+    database unreachable, busy, not migrated, a permission missing) is waited out and retried, so a
+    misconfiguration never sends good traffic to the dead letters."""
     original = getattr(error, "orig", None) or error
-    return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError | OSError)
+    # By PEP 249 name, so SQLAlchemy's wrappers and raw driver errors (psycopg, sqlite3) all count.
+    return any(cls.__name__ in _REFUSALS for cls in (*type(error).__mro__, *type(original).__mro__))
+
+
+_REFUSALS = frozenset({"DataError", "IntegrityError"})
 
 
 def make_engine(url: str) -> Engine:

@@ -16,3 +16,7 @@ DB_COLUMN: dict[str, str] = {
 N_FEATURES = len(FEATURE_COLUMNS)
 # `Time` counts seconds from the first transaction.
 SECONDS_PER_DAY = 86_400.0
+# The largest magnitude accepted for any feature value, on every path (CSV, JSON, stream): beyond any
+# real amount, elapsed time (31 years in seconds) or PCA component, and small enough that the models'
+# float32 arithmetic stays finite (at 1e38, inside float32's range, the standardised network gave NaN).
+MAX_ABS_VALUE = 1e9

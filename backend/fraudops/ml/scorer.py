@@ -1,5 +1,6 @@
 """Serving: the champion's ONNX graph run by ONNX Runtime. Imports neither Keras nor TensorFlow."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,8 @@ import onnxruntime as ort
 
 from fraudops.data.schema import N_FEATURES
 from fraudops.ml import artifact
+
+log = logging.getLogger(__name__)
 
 
 class Scorer:
@@ -59,4 +62,10 @@ class Scorer:
         for start in range(0, len(raw), self._chunk_rows):
             chunk = raw[start : start + self._chunk_rows]
             out[start : start + len(chunk)] = self._session.run(None, {self._input: chunk})[0].reshape(-1)
+        undefined = ~np.isfinite(out)
+        if undefined.any():
+            # Inputs are bounded so this should not happen; if it does, an undefined score must never
+            # approve a transaction: it scores as certain fraud and shows up in review.
+            log.warning("%d row(s) scored as NaN or infinity; treated as probability 1", undefined.sum())
+            out[undefined] = 1.0
         return out

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 
 from fraudops import crud
-from fraudops.api.deps import BatchId, OffsetQuery, RowId, SessionDep, SettingsDep, require_admin
+from fraudops.api.deps import NOT_FOUND, BatchId, OffsetQuery, RowId, SessionDep, SettingsDep, require_admin
 from fraudops.retraining import considered_until, new_labeled_rows
 from fraudops.schemas import Page, ReloadOut, RetrainingOut, TrainingRunOut
 from fraudops.training import AlreadyRunning, database_ready
@@ -68,7 +68,7 @@ def list_training_runs(
     return Page[TrainingRunOut](data=[TrainingRunOut.model_validate(r) for r in rows], count=count)
 
 
-@router.get("/training-runs/{run_id}", response_model=TrainingRunOut, tags=["training"])
+@router.get("/training-runs/{run_id}", response_model=TrainingRunOut, tags=["training"], responses=NOT_FOUND)
 def get_training_run(run_id: RowId, session: SessionDep) -> Any:
     """One training with its comparison table."""
     run = crud.get_training_run(session, run_id)

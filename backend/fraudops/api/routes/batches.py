@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from fraudops import crud
-from fraudops.api.deps import BatchId, OffsetQuery, ScorerDep, SessionDep, SettingsDep
+from fraudops.api.deps import NOT_FOUND, BatchId, OffsetQuery, ScorerDep, SessionDep, SettingsDep
 from fraudops.batches import ingest
 from fraudops.core.config import Settings
 from fraudops.data import upload
@@ -122,7 +122,7 @@ def list_batches(
     return Page[BatchPublic](data=[BatchPublic.model_validate(b) for b in rows], count=count)
 
 
-@router.get("/{batch_id}", response_model=BatchPublic)
+@router.get("/{batch_id}", response_model=BatchPublic, responses=NOT_FOUND)
 def get_batch(batch_id: BatchId, session: SessionDep) -> Any:
     """One batch with its metrics."""
     batch = crud.get_batch(session, batch_id)
@@ -131,7 +131,7 @@ def get_batch(batch_id: BatchId, session: SessionDep) -> Any:
     return batch
 
 
-@router.get("/{batch_id}/predictions", response_model=Page[PredictionRow])
+@router.get("/{batch_id}/predictions", response_model=Page[PredictionRow], responses=NOT_FOUND)
 def list_batch_predictions(
     batch_id: BatchId,
     session: SessionDep,
@@ -159,7 +159,7 @@ def list_batch_predictions(
     return Page[PredictionRow](data=data, count=count)
 
 
-@router.get("/{batch_id}/drift", response_model=BatchDriftOut)
+@router.get("/{batch_id}/drift", response_model=BatchDriftOut, responses=NOT_FOUND)
 def get_batch_drift(batch_id: BatchId, session: SessionDep) -> Any:
     """Per-feature and score drift of a batch against the training data of the model that scored it."""
     batch = crud.get_batch(session, batch_id)
