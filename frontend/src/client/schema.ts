@@ -1479,6 +1479,13 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPublic"];
                 };
             };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1568,6 +1575,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PredictionRow_"];
                 };
             };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1600,6 +1614,13 @@ export interface operations {
                     "application/json": components["schemas"]["BatchDriftOut"];
                 };
             };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1631,6 +1652,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["BatchCurvesOut"];
                 };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -2176,6 +2204,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TrainingRunOut"];
                 };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from fraudops import crud
 from fraudops.api.deps import OffsetQuery, SessionDep
-from fraudops.schemas import Confusion, Page
+from fraudops.schemas import NO_CONTROL_CHARACTERS, Confusion, Page
 
 router = APIRouter(prefix="/streams", tags=["streams"])
 
@@ -67,7 +67,7 @@ class StreamSummary(_Figures):
 
 
 class StreamRunIn(BaseModel):
-    source_file: Annotated[str, Field(max_length=255)]
+    source_file: Annotated[str, StringConstraints(max_length=255, pattern=NO_CONTROL_CHARACTERS)]
     target: Literal["api", "broker"]
     summary: StreamSummary
 
