@@ -53,7 +53,7 @@ def base_url(model_dir: Path, labeled_csv: bytes, tmp_path_factory: pytest.TempP
             frontend_dist=var / "none",
             demo_dir=demo,
             max_upload_mb=2,
-        )  # fmt: skip
+        )
     )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
