@@ -1,8 +1,8 @@
 import { useEffect, useRef } from "react";
-import { AppShell } from "./components/AppShell";
-import { BatchPage } from "./pages/BatchPage";
-import { DashboardPage } from "./pages/DashboardPage";
-import { UploadPage } from "./pages/UploadPage";
+import { AppShell } from "./shared/AppShell";
+import { BatchPage } from "./features/batch/BatchPage";
+import { DashboardPage } from "./features/dashboard/DashboardPage";
+import { UploadPage } from "./features/upload/UploadPage";
 import { useRoute, type Route } from "./router";
 
 function titleOf(route: Route): string {
