@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 
 from fraudops import __version__
-from fraudops.api import errors
+from fraudops.api import errors, middleware
 from fraudops.api.routes import (
     admin,
     batch_charts,
@@ -27,9 +27,11 @@ from fraudops.api.routes import (
     predict,
     streams,
 )
+from fraudops.api.services import Services
 from fraudops.core.config import Settings, get_settings
 from fraudops.core.db import make_engine
 from fraudops.core.runtime import tune_for_serving
+from fraudops.data import upload
 from fraudops.predlog import PredictionLog
 from fraudops.retraining import Supervisor, supervise
 from fraudops.schemas import TransactionIn
@@ -85,34 +87,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.sqlalchemy_url)
-        app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
-        app.state.scorer = None
+        session_factory = sessionmaker(engine, expire_on_commit=False)
+        swept = upload.sweep_stale(settings.upload_tmp_dir)  # left by a crash mid-upload
+        if swept:
+            log.info("removed %d temporary upload file(s) left by an earlier process", swept)
         # The watcher loads the champion now and swaps in a new one when the folder changes.
-        app.state.model_watcher = watcher = ModelWatcher(
-            app.state, settings.model_dir, settings.score_chunk_rows, app.state.session_factory
-        )
-        watcher.reload()
-        if app.state.scorer is None:
+        models = ModelWatcher(settings.model_dir, settings.score_chunk_rows, session_factory)
+        models.reload()
+        if models.scorer is None:
             log.warning(
                 "no model in %s: /api/predict and uploads answer 503 until one exists", settings.model_dir
             )
-        app.state.retraining = supervisor = Supervisor(settings, app.state.session_factory)
-        background = [asyncio.create_task(supervise(supervisor, app.state, settings.retrain_check_seconds))]
-        if settings.model_poll_seconds > 0:
-            background.append(asyncio.create_task(watch(watcher, settings.model_poll_seconds)))
-        app.state.prediction_log = PredictionLog(
-            app.state.session_factory,
-            flush_rows=settings.predlog_flush_rows,
-            flush_seconds=settings.predlog_flush_seconds,
-            max_pending=settings.predlog_max_pending,
+        services = Services(
+            settings=settings,
+            session_factory=session_factory,
+            models=models,
+            prediction_log=PredictionLog(
+                session_factory,
+                flush_rows=settings.predlog_flush_rows,
+                flush_seconds=settings.predlog_flush_seconds,
+                max_pending=settings.predlog_max_pending,
+            ),
+            retraining=Supervisor(settings, session_factory),
         )
-        app.state.prediction_log.start()
+        app.state.services = services  # the one place app.state is written; api.deps reads it
+        background = [
+            asyncio.create_task(supervise(services.retraining, models, settings.retrain_check_seconds))
+        ]
+        if settings.model_poll_seconds > 0:
+            background.append(asyncio.create_task(watch(models, settings.model_poll_seconds)))
+        services.prediction_log.start()
         tune_for_serving()
         yield
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
-        await app.state.prediction_log.close()  # requests have drained: write the rest
+        await services.prediction_log.close()  # requests have drained: write the rest
         engine.dispose()
 
     app = FastAPI(
@@ -122,12 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
-    app.state.settings = settings
     errors.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
     )
+    middleware.install(app, settings)  # security headers, cross-site guard, rate limits, JSON body cap
     app.include_router(api_router())
     if (settings.frontend_dist / "index.html").is_file():
         app.mount("/", StaticFiles(directory=settings.frontend_dist, html=True), name="frontend")

@@ -17,13 +17,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops import crud
 from fraudops.core.config import Settings
 from fraudops.ml.artifact import ModelCard
+from fraudops.serving import ModelWatcher
 from fraudops.tables import TrainingRun
 from fraudops.training import AlreadyRunning, TrainRequest, take_lock
 
@@ -174,14 +174,14 @@ def _tail(path: Path, lines: int = 20) -> str:
         return ""
 
 
-async def supervise(supervisor: Supervisor, state: Any, interval: float) -> None:
+async def supervise(supervisor: Supervisor, models: ModelWatcher, interval: float) -> None:
     """Every `interval` seconds: reap finished trainings, and start one when the trigger says so."""
     while True:
         await asyncio.sleep(interval)
         try:
             await asyncio.to_thread(supervisor.reap)
             if supervisor.settings.retrain_enabled:
-                scorer = state.scorer
+                scorer = models.scorer
                 await asyncio.to_thread(supervisor.maybe_start, scorer.card if scorer is not None else None)
         except Exception:  # never let the supervisor die
             log.exception("retraining supervisor")

@@ -1,6 +1,6 @@
 """The served model and how it changes: load the champion folder, swap a new one in without a restart.
 
-Routes read `app.state.scorer` once per request (`api.deps.get_scorer`) and keep that object for the
+Routes read `ModelWatcher.scorer` once per request (`api.deps.get_scorer`) and keep that object for the
 whole request, so a swap is a single attribute assignment: requests in flight finish on the model they
 started with, later ones get the new one, and none sees a half-loaded model (the new scorer is fully
 built before it is assigned). Never imports TensorFlow or MLflow: every kind of model is an ONNX graph.
@@ -11,7 +11,6 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,12 +30,10 @@ class ReloadResult:
 
 
 class ModelWatcher:
-    """Loads the champion folder into `state.scorer` and swaps in a new one when the folder changes."""
+    """Loads the champion folder into `scorer` and swaps in a new one when the folder changes."""
 
-    def __init__(
-        self, state: Any, model_dir: Path, chunk_rows: int, session_factory: sessionmaker[Session]
-    ) -> None:
-        self._state = state
+    def __init__(self, model_dir: Path, chunk_rows: int, session_factory: sessionmaker[Session]) -> None:
+        self.scorer: Scorer | None = None  # the model serving now; None until one loads
         self._model_dir = model_dir
         self._chunk_rows = chunk_rows
         self._session_factory = session_factory
@@ -57,7 +54,7 @@ class ModelWatcher:
         A missing or unreadable folder leaves the current model serving.
         """
         with self._lock:
-            current: Scorer | None = self._state.scorer
+            current = self.scorer
             previous = current.version if current is not None else None
             signature = self._signature()
             if signature is None:
@@ -74,7 +71,7 @@ class ModelWatcher:
             card = scorer.card
             if current is not None and current.version == card.version and not force:
                 return ReloadResult(False, previous, previous, "same version")
-            self._state.scorer = scorer  # the swap: one attribute assignment
+            self.scorer = scorer  # the swap: one attribute assignment
         try:
             with self._session_factory() as session:
                 crud.record_model_version(session, card)

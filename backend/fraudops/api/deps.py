@@ -6,27 +6,38 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from fraudops.api.services import Services
 from fraudops.core.config import Settings
 from fraudops.ml.scorer import Scorer
+from fraudops.predlog import PredictionLog
+from fraudops.retraining import Supervisor
 from fraudops.schemas import MAX_DB_INT
+from fraudops.serving import ModelWatcher
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the thread pool,
 # and that hand-off cost more than the model itself on the real-time path (py-spy, wrk c=4).
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services  # set once, in the lifespan (main.py)
+    return services
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    with services.session_factory() as session:
         yield session
 
 
-async def get_scorer(request: Request) -> Scorer:
-    scorer: Scorer | None = request.app.state.scorer
+async def get_scorer(services: ServicesDep) -> Scorer:
+    scorer = services.models.scorer
     if scorer is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -35,14 +46,30 @@ async def get_scorer(request: Request) -> Scorer:
     return scorer
 
 
+async def get_prediction_log(services: ServicesDep) -> PredictionLog:
+    return services.prediction_log
+
+
+async def get_models(services: ServicesDep) -> ModelWatcher:
+    return services.models
+
+
+async def get_retraining(services: ServicesDep) -> Supervisor:
+    return services.retraining
+
+
+async def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
+    return services.session_factory
+
+
 _bearer = HTTPBearer(auto_error=False, description="the ADMIN_TOKEN setting")
 
 
 async def require_admin(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """Guard for actions that change state beyond uploading: `Authorization: Bearer <ADMIN_TOKEN>`."""
-    token = request.app.state.settings.admin_token
+    token = services.settings.admin_token
     if token is None:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
@@ -70,3 +97,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such item
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+PredictionLogDep = Annotated[PredictionLog, Depends(get_prediction_log)]
+ModelsDep = Annotated[ModelWatcher, Depends(get_models)]
+RetrainingDep = Annotated[Supervisor, Depends(get_retraining)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]

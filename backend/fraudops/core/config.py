@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     # After an automatic run failed, wait this long before the trigger may start another.
     retrain_backoff_minutes: float = Field(default=30.0, ge=0)
 
+    # Per-client rate limits (fraudops/api/middleware.py), as bursts of this many that refill evenly over a
+    # minute; 0 turns a limit off. Uploads: POST /api/batches and POST /api/demo/<name>.
+    rate_limit_uploads_per_minute: int = Field(default=30, ge=0)
+    # Feedback: POST /api/feedback (each request may carry up to 10,000 labels).
+    rate_limit_feedback_per_minute: int = Field(default=600, ge=0)
+    # Largest request body outside uploads, refused with 413 before parsing. A full /api/predict list
+    # (10,000 transactions) is about 8.2 MB written compactly with full-precision floats and short ids.
+    max_json_mb: float = Field(default=16, gt=0)
+
     @field_validator("admin_token")
     @classmethod
     def _strong_token(cls, token: SecretStr | None) -> SecretStr | None:

@@ -53,6 +53,8 @@ def base_url(model_dir: Path, labeled_csv: bytes, tmp_path_factory: pytest.TempP
             frontend_dist=var / "none",
             demo_dir=demo,
             max_upload_mb=2,
+            rate_limit_uploads_per_minute=0,
+            rate_limit_feedback_per_minute=0,
         )
     )
     port = _free_port()

@@ -73,14 +73,17 @@ def test_outage_answers_503_then_recovers(own_database, model_dir: Path, tmp_pat
         during = client.post("/api/predict", json=rows)  # the real-time path keeps answering
         assert during.status_code == 200
         time.sleep(0.5)  # a flush or two fail meanwhile; the rows stay queued
-        assert app.state.prediction_log.failing is not None
+        assert app.state.services.prediction_log.failing is not None
         assert client.get("/api/health").json()["problems"]
 
         set_reachable(name, True)
         deadline = time.monotonic() + 20
-        while app.state.prediction_log.pending and time.monotonic() < deadline:
+        while app.state.services.prediction_log.pending and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert app.state.prediction_log.pending == 0 and app.state.prediction_log.failing is None
+        assert (
+            app.state.services.prediction_log.pending == 0
+            and app.state.services.prediction_log.failing is None
+        )
         assert client.get("/api/health").json()["status"] == "ok"
         assert upload(client, small_csv).status_code == 201
         assert client.get("/api/batches").json()["count"] == 1

@@ -66,7 +66,7 @@ def test_poisoned_row_in_the_app_degrades_health_and_feedback_still_works(settin
         answer = client.post("/api/predict", json=synthetic.generate(50, seed=1).slice(0, 3).to_pylist())
         assert answer.status_code == 200
         # A row that slipped past validation (the class of bug this guards against), recorded directly.
-        app.state.prediction_log.record(chunk(20, poison_at={7}, dialect=dialect))
+        app.state.services.prediction_log.record(chunk(20, poison_at={7}, dialect=dialect))
         feedback = client.post(
             "/api/feedback", json={"labels": [{"request_id": answer.json()[0]["request_id"], "label": 1}]}
         )

@@ -3,11 +3,21 @@ runs' outcomes, which anyone may read."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from fraudops import crud
-from fraudops.api.deps import NOT_FOUND, BatchId, OffsetQuery, RowId, SessionDep, SettingsDep, require_admin
+from fraudops.api.deps import (
+    NOT_FOUND,
+    BatchId,
+    ModelsDep,
+    OffsetQuery,
+    RetrainingDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+    require_admin,
+)
 from fraudops.retraining import considered_until, new_labeled_rows
 from fraudops.schemas import Page, ReloadOut, RetrainingOut, TrainingRunOut
 from fraudops.training import AlreadyRunning, database_ready
@@ -23,9 +33,9 @@ _guarded: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/model/reload", response_model=ReloadOut, tags=["admin"], dependencies=_admin, responses=_guarded
 )
-async def reload_model(request: Request) -> Any:
+async def reload_model(models: ModelsDep) -> Any:
     """Load the champion folder now and swap it in (requests in flight finish on the old model)."""
-    result = await run_in_threadpool(request.app.state.model_watcher.reload, True)
+    result = await run_in_threadpool(models.reload, True)
     if result.current is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, result.detail)
     return ReloadOut(
@@ -42,7 +52,7 @@ async def reload_model(request: Request) -> Any:
     responses={**_guarded, 409: {"description": "a training is already running"}},
 )
 def retrain(
-    request: Request,
+    retraining: RetrainingDep,
     session: SessionDep,
     quick: Annotated[bool | None, Query(description="reduced candidate set (default: RETRAIN_QUICK)")] = None,
     force: Annotated[bool, Query(description="promote even if not better than the champion")] = False,
@@ -51,7 +61,7 @@ def retrain(
     if not database_ready(session):
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the database is not migrated")
     try:
-        run = request.app.state.retraining.start("api", quick=quick, force=force)
+        run = retraining.start("api", quick=quick, force=force)
     except AlreadyRunning as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     return run
@@ -78,9 +88,9 @@ def get_training_run(run_id: RowId, session: SessionDep) -> Any:
 
 
 @router.get("/retraining", response_model=RetrainingOut, tags=["training"])
-def retraining_status(request: Request, session: SessionDep, settings: SettingsDep) -> Any:
+def retraining_status(models: ModelsDep, session: SessionDep, settings: SettingsDep) -> Any:
     """Whether automatic retraining is on, how many new labeled rows wait, the running and last runs."""
-    scorer = request.app.state.scorer
+    scorer = models.scorer
     card = scorer.card if scorer is not None else None
     running = crud.running_training_run(session)
     last, _ = crud.list_training_runs(session, 0, 1)

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 from sklearn.metrics import precision_recall_curve
+from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops import crud
-from fraudops.api.deps import SessionDep
+from fraudops.api.deps import NOT_FOUND, BatchId, SessionDep, SessionFactoryDep
 from fraudops.ml.metrics import unavailable_reason
 from fraudops.schemas import BatchCurvesOut, CurvePoint, HistogramBin
 
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/batches", tags=["batches"])
 MAX_CURVE_POINTS = 200
 HISTOGRAM_BINS = 20
 CSV_HEADER = ("row_number", "id", "probability", "is_fraud", "Class")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pr_curve_points(
@@ -64,8 +66,8 @@ def score_histogram(scores: np.ndarray, labels: np.ndarray, bins: int = HISTOGRA
     ]
 
 
-@router.get("/{batch_id}/curves", response_model=BatchCurvesOut)
-def get_batch_curves(batch_id: int, session: SessionDep) -> Any:
+@router.get("/{batch_id}/curves", response_model=BatchCurvesOut, responses=NOT_FOUND)
+def get_batch_curves(batch_id: BatchId, session: SessionDep) -> Any:
     """A batch's precision-recall curve and score histogram by true class, from its stored predictions."""
     batch = crud.get_batch(session, batch_id)
     if batch is None:
@@ -92,8 +94,8 @@ def get_batch_curves(batch_id: int, session: SessionDep) -> Any:
     },
 )
 def download_batch_predictions(
-    batch_id: int,
-    request: Request,
+    batch_id: BatchId,
+    session_factory: SessionFactoryDep,
     session: SessionDep,
     filter: crud.PredictionFilter = crud.PredictionFilter.all,
 ) -> StreamingResponse:
@@ -105,21 +107,32 @@ def download_batch_predictions(
     suffix = "" if filter is crud.PredictionFilter.all else f"-{filter.value}"
     name = f"batch-{batch_id}-{stem}-scored{suffix}.csv"
     return StreamingResponse(
-        _csv_chunks(request, batch_id, filter),
+        _csv_chunks(session_factory, batch_id, filter),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-def _csv_chunks(request: Request, batch_id: int, which: crud.PredictionFilter) -> Iterator[str]:
+def spreadsheet_safe(text: str | None) -> str:
+    """User-supplied text as a cell no spreadsheet runs: text starting like a formula (=, +, -, @, or a tab
+    or CR, which some spreadsheets skip before one) gets a leading apostrophe, per OWASP's CSV-injection
+    advice. Only for text from users: the numbers this file writes are never altered."""
+    if text is None:
+        return ""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_chunks(
+    session_factory: sessionmaker[Session], batch_id: int, which: crud.PredictionFilter
+) -> Iterator[str]:
     # The stream outlives the request's own session, so it reads through a session of its own.
     yield ",".join(CSV_HEADER) + "\r\n"
-    with request.app.state.session_factory() as session:
+    with session_factory() as session:
         for chunk in crud.iter_prediction_rows(session, batch_id, which):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerows(
-                (row, "" if ext is None else ext, repr(p), int(flag), "" if label is None else label)
+                (row, spreadsheet_safe(ext), repr(p), int(flag), "" if label is None else label)
                 for row, ext, p, flag, label in chunk
             )
             yield buffer.getvalue()

@@ -6,13 +6,13 @@ that is what training reads. A label that replaces a different earlier one is re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from fraudops import crud
-from fraudops.api.deps import SessionDep
+from fraudops.api.deps import PredictionLogDep, SessionDep
 from fraudops.schemas import NO_CONTROL_CHARACTERS, RequestId
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
@@ -49,9 +49,9 @@ class LabelEventOut(BaseModel):
 
 
 @router.post("", response_model=FeedbackOut)
-async def send_feedback(body: FeedbackIn, request: Request, session: SessionDep) -> Any:
+async def send_feedback(body: FeedbackIn, prediction_log: PredictionLogDep, session: SessionDep) -> Any:
     """Record the true class of logged predictions (by request id); they join the training data."""
-    await request.app.state.prediction_log.flush()  # the ids may still be in the buffer
+    await prediction_log.flush()  # the ids may still be in the buffer
     labels = {item.request_id: item.label for item in body.labels}
     outcome = await run_in_threadpool(_apply, session, labels, body.actor, body.note)
     return FeedbackOut(

@@ -2,18 +2,20 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy import text
 
 from fraudops import crud
-from fraudops.api.deps import ScorerDep, SessionDep
+from fraudops.api.deps import ModelsDep, PredictionLogDep, ScorerDep, SessionDep
 from fraudops.schemas import HealthOut, ModelOut, ModelVersionOut, Page
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
-def health(request: Request, response: Response, session: SessionDep) -> Any:
+def health(
+    response: Response, session: SessionDep, models: ModelsDep, prediction_log: PredictionLogDep
+) -> Any:
     """Database and model status; 503 when either is missing."""
     try:
         session.execute(text("SELECT 1"))
@@ -22,12 +24,11 @@ def health(request: Request, response: Response, session: SessionDep) -> Any:
         session.rollback()
         database = f"unavailable: {type(error).__name__}"
     parked = crud.count_dead_letters(session) if database == "ok" else 0
-    scorer = request.app.state.scorer
+    scorer = models.scorer
     model = "ok" if scorer is not None else "not loaded"
     serving = database == "ok" and scorer is not None
     if not serving:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    prediction_log = request.app.state.prediction_log
     problems = [
         *([f"database {database}"] if database != "ok" else []),
         *([f"model {model}"] if scorer is None else []),
@@ -57,9 +58,9 @@ def model(scorer: ScorerDep) -> Any:
 
 
 @router.get("/models", response_model=Page[ModelVersionOut])
-def models(request: Request, session: SessionDep) -> Any:
+def models(session: SessionDep, watcher: ModelsDep) -> Any:
     """Every model this service has served, newest first; the one serving now is marked champion."""
-    scorer = request.app.state.scorer
+    scorer = watcher.scorer
     rows = [
         ModelVersionOut.model_validate(m).model_copy(
             update={"is_champion": scorer is not None and m.version == scorer.version}

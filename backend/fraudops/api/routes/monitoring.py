@@ -3,13 +3,13 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from fraudops import crud
-from fraudops.api.deps import ScorerDep, SessionDep
+from fraudops.api.deps import PredictionLogDep, ScorerDep, SessionDep
 from fraudops.ml.scorer import Scorer
 from fraudops.monitoring import drift
 from fraudops.schemas import DriftReport
@@ -27,7 +27,7 @@ class LogDriftOut(BaseModel):
 
 @router.get("/log", response_model=LogDriftOut)
 async def prediction_log_drift(
-    request: Request,
+    prediction_log: PredictionLogDep,
     session: SessionDep,
     scorer: ScorerDep,
     since: datetime | None = None,
@@ -35,7 +35,7 @@ async def prediction_log_drift(
     limit: Annotated[int, Query(ge=100, le=500_000, description="the latest rows of the window")] = 50_000,
 ) -> Any:
     """Per-feature and score drift of real-time predictions in [since, until) against the champion."""
-    await request.app.state.prediction_log.flush()  # include what is still buffered
+    await prediction_log.flush()  # include what is still buffered
     return await run_in_threadpool(_window_drift, session, scorer, since, until, limit)
 
 

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from fraudops.api.deps import ScorerDep, SettingsDep
+from fraudops.api.deps import PredictionLogDep, ScorerDep, SettingsDep
 from fraudops.api.errors import MAX_ERRORS
 from fraudops.core.config import Settings
 from fraudops.data.schema import FEATURE_COLUMNS
@@ -109,6 +109,7 @@ def _invalid(kind: str, loc: tuple[Any, ...], message: str) -> RequestValidation
 )
 async def predict(
     request: Request,
+    prediction_log: PredictionLogDep,
     scorer: ScorerDep,
     settings: SettingsDep,
     explain: Annotated[bool, Query(description="add the top features behind each score")] = False,
@@ -131,7 +132,7 @@ async def predict(
         chunk, answers = await run_in_threadpool(_decide, items, scorer, settings, explain, started)
     else:
         chunk, answers = _decide(items, scorer, settings, explain, started)
-    request.app.state.prediction_log.record(chunk)
+    prediction_log.record(chunk)
     return answers if isinstance(body, list) else answers[0]
 
 

@@ -1,0 +1,20 @@
+"""The long-lived parts the routes use, built once per process in the app's lifespan (`main.py`) and
+handed to routes through `api.deps`. Nothing else reads or writes `app.state`."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fraudops.core.config import Settings
+from fraudops.predlog import PredictionLog
+from fraudops.retraining import Supervisor
+from fraudops.serving import ModelWatcher
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    models: ModelWatcher  # holds the champion being served (`models.scorer`) and swaps in new ones
+    prediction_log: PredictionLog
+    retraining: Supervisor
