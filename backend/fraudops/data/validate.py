@@ -11,8 +11,9 @@ The rules, in one place:
   editors may not, and line numbers must mean the same to both). A value cannot span lines.
 - Blank lines at the end of the file are ignored; anywhere else each one is one problem, "empty line".
 - Numbers are Arrow's grammar: ASCII digits with an optional sign, point and exponent, and optional spaces or
-  tabs around ('1_000', '٣', '0x1p3', '1,5' are not numbers). They must be finite and within float32 range
-  (the model computes in float32); Time and Amount ≥ 0; Class 0 or 1 (so '-0' and '1.0' are labels too).
+  tabs around ('1_000', '٣', '0x1p3', '1,5' are not numbers). They must be finite and within ±MAX_ABS_VALUE
+  (data/schema.py: the bound every path shares, inside which the models' float32 arithmetic stays
+  finite); Time and Amount ≥ 0; Class 0 or 1 (so '-0' and '1.0' are labels too).
 - An `id` has at most MAX_ID_CHARS characters and no control characters: ids reach the database (which
   refuses NUL) and the prediction log.
 """
@@ -36,13 +37,13 @@ from fraudops.data.schema import (
     FEATURE_COLUMNS,
     ID_COLUMN,
     LABEL_COLUMN,
+    MAX_ABS_VALUE,
 )
 
 MAX_REPORTED = 50
 MAX_ID_CHARS = 200
 _BLOCK_BYTES = 1 << 20  # Arrow's unit of parallel work; a longer line makes it refuse the piece
 PIECE_BYTES = 4 << 20
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 _HEADER_MAX_BYTES = 64 * 1024
 _NON_NEGATIVE = ("Time", "Amount")
 
@@ -85,7 +86,7 @@ class ParsedBatch:
         return len(self.features)
 
 
-Data = mmap.mmap | bytes
+_Bytes = mmap.mmap | bytes  # the mapped file (or b"" for an empty one)
 
 
 class _Found:
@@ -159,7 +160,7 @@ def parse_batch(path: Path, piece_bytes: int = PIECE_BYTES) -> ParsedBatch:
 
 
 @contextmanager
-def _mapped(path: Path) -> Iterator[Data]:
+def _mapped(path: Path) -> Iterator[_Bytes]:
     """The file's bytes without reading them into memory (an empty file cannot be mapped)."""
     with path.open("rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
@@ -173,7 +174,7 @@ def _mapped(path: Path) -> Iterator[Data]:
                 mapped.close()
 
 
-def _header(data: Data) -> tuple[list[str], int]:
+def _header(data: _Bytes) -> tuple[list[str], int]:
     """Column names from line 1 and the offset where line 2 starts."""
     head = bytes(data[:_HEADER_MAX_BYTES])
     if not head.strip(b" \t\r\n") and len(data) <= _HEADER_MAX_BYTES:
@@ -239,7 +240,7 @@ def _header_problems(names: list[str]) -> list[Problem]:
     return problems
 
 
-def _content_end(data: Data, start: int) -> int:
+def _content_end(data: _Bytes, start: int) -> int:
     """Where the rows end once blank lines at the very end (spaces, tabs, CR, LF) are left out."""
     end = len(data)
     while end > start:
@@ -252,7 +253,7 @@ def _content_end(data: Data, start: int) -> int:
     return start
 
 
-def _pieces(data: Data, start: int, end: int, size: int) -> Iterator[tuple[int, int]]:
+def _pieces(data: _Bytes, start: int, end: int, size: int) -> Iterator[tuple[int, int]]:
     """Cut [start, end) into pieces of about `size` bytes, each ending at a line end."""
     while start < end:
         cut = data.find(b"\n", min(start + size, end) - 1, end)
@@ -264,7 +265,7 @@ def _pieces(data: Data, start: int, end: int, size: int) -> Iterator[tuple[int, 
 # --- one piece -----------------------------------------------------------------------------------------
 
 
-def _read_piece(data: Data, a: int, b: int, names: list[str], first_line: int, found: _Found) -> _Piece:
+def _read_piece(data: _Bytes, a: int, b: int, names: list[str], first_line: int, found: _Found) -> _Piece:
     """Arrow's typed read when it succeeds with one row per line; otherwise a diagnosis of the piece."""
     table = _typed(pa.py_buffer(data)[a:b], names)
     if table is not None and _one_row_per_line(data, a, b, table.num_rows):
@@ -290,7 +291,7 @@ def _typed(buffer: pa.Buffer, names: list[str]) -> pa.Table | None:
         return None
 
 
-def _one_row_per_line(data: Data, a: int, b: int, rows: int) -> bool:
+def _one_row_per_line(data: _Bytes, a: int, b: int, rows: int) -> bool:
     """Arrow also breaks lines at a lone CR and joins them inside quotes: then rows and lines differ."""
     has_cr, has_quote = data.find(b"\r", a, b) >= 0, data.find(b'"', a, b) >= 0
     if not (has_cr or has_quote):  # the usual case: nothing to count
@@ -587,9 +588,9 @@ def _check_values(
     if name == LABEL_COLUMN:
         found.rows(_unless(finite & (v != 0) & (v != 1), ignore), name, "must be 0 or 1")
         return
-    beyond = finite & (np.abs(v) > FLOAT32_MAX)
+    beyond = finite & (np.abs(v) > MAX_ABS_VALUE)
     if beyond.any():
-        found.rows(_unless(beyond, ignore), name, "beyond the float32 range the model computes in (±3.4e38)")
+        found.rows(_unless(beyond, ignore), name, f"beyond the accepted range (±{MAX_ABS_VALUE:.0e})")
     if name in _NON_NEGATIVE:
         found.rows(_unless(finite & ~beyond & (v < 0), ignore), name, "must be ≥ 0")
 

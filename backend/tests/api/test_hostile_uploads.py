@@ -259,6 +259,7 @@ CASES = [
     rejected("bad-cells-at-two-lines", with_cells({(2, "V1"): "x", (5, "V1"): "y"}), 2, "V1", total=2),
     # -- values out of range
     rejected("beyond-float32", with_cell(3, "V4", "1e39"), 3, "V4"),
+    rejected("beyond-the-bound", with_cell(3, "V6", "2e9"), 3, "V6"),
     rejected("beyond-float32-negative", with_cell(4, "V9", "-1e39"), 4, "V9"),
     rejected("beyond-float64", with_cell(2, "V2", "1e400"), 2, "V2"),
     rejected("nan", with_cell(3, "V1", "nan"), 3, "V1"),
@@ -292,7 +293,7 @@ CASES = [
     accepted("header-names-with-spaces", csv(rows(3, 3900), [f" {h} " for h in HEADER]), 3),
     accepted("quoted-header", csv(rows(3, 4000), [f'"{h}"' for h in HEADER]), 3),
     accepted("unicode-ids", csv([[f"café-🙂-{i}", *r] for i, r in enumerate(rows(3, 4100))], WITH_ID), 3),
-    accepted("float32-max-and-tiny", csv([row(4200, v="3.4e38"), row(4201, v="1e-320")]), 2),
+    accepted("bound-and-tiny", csv([row(4200, v="1e9"), row(4201, v="1e-320")]), 2),
 ]
 
 

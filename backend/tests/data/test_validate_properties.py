@@ -68,7 +68,7 @@ def number(value: float) -> st.SearchStrategy[str]:
     )
 
 
-finite = st.floats(min_value=-1e30, max_value=1e30, allow_nan=False, allow_infinity=False, width=64)
+finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False, width=64)
 ids = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters='",\r\n'), max_size=12
 )

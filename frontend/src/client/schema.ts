@@ -1440,6 +1440,13 @@ export interface operations {
                     "application/json": components["schemas"]["BatchUploadOut"];
                 };
             };
+            /** @description the request is not a well-formed upload (multipart framing, content type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description the file is larger than the upload limit */
             413: {
                 headers: {

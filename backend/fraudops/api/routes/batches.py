@@ -53,6 +53,7 @@ _UPLOAD_BODY: dict[str, Any] = {
     response_model=BatchUploadOut,
     responses={
         200: {"model": BatchUploadOut, "description": "the same file was uploaded before"},
+        400: {"description": "the request is not a well-formed upload (multipart framing, content type)"},
         413: {"description": "the file is larger than the upload limit"},
         422: {"model": RejectedOut, "description": "the file was rejected; nothing was stored"},
     },
