@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -83,6 +84,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
+    empty_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every row the app owns (ids restart on PostgreSQL)."""
     names = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -90,8 +98,27 @@ def engine(database_url: str) -> Iterator[Engine]:
         else:
             for name in names:
                 conn.execute(text(f"DELETE FROM {name}"))
-    yield engine
-    engine.dispose()
+
+
+def app_settings(database_url: str, model_dir: Path, workdir: Path, **overrides: Any) -> Settings:
+    """Settings for an app under test: its own var folder, no page, a 20 MB upload cap."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "model_dir": model_dir,
+        "var_dir": workdir / "var",
+        "max_upload_mb": 20,
+        "frontend_dist": workdir / "no-frontend",
+    }
+    return Settings(**(values | overrides))
+
+
+def demo_folder(workdir: Path, labeled_csv: bytes, rows: int = 200) -> Path:
+    """A demo folder offering `holdout`: the first `rows` rows of the labeled test file."""
+    folder = workdir / "splits"
+    folder.mkdir()
+    (folder / "holdout.csv").write_bytes(b"".join(labeled_csv.splitlines(keepends=True)[: rows + 1]))
+    return folder
 
 
 @pytest.fixture
@@ -102,14 +129,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(engine: Engine, database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database_url,
-        model_dir=model_dir,
-        var_dir=tmp_path / "var",
-        max_upload_mb=20,
-        frontend_dist=tmp_path / "no-frontend",
-    )
+    return app_settings(database_url, model_dir, tmp_path)
 
 
 @pytest.fixture

@@ -22,12 +22,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from fraudops.core.config import Settings
 from fraudops.core.db import make_engine
 from fraudops.data import upload as upload_module
 from fraudops.data.upload import TEMP_PREFIX, clean_filename, sweep_stale
 from fraudops.main import create_app
-from fraudops.tables import Base
+from tests.conftest import app_settings, empty_tables
 from tests.utils import counts, upload
 
 HEADER = ["Time", *(f"V{i}" for i in range(1, 29)), "Amount", "Class"]
@@ -319,30 +318,16 @@ class App:
 @pytest.fixture(scope="module")
 def app(database_url: str, model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     engine = make_engine(database_url)
-    _empty(engine)
+    empty_tables(engine)
     tmp = tmp_path_factory.mktemp("hostile")
-    settings = Settings(
-        environment="test",
-        database_url=database_url,
-        model_dir=model_dir,
-        var_dir=tmp / "var",
-        max_upload_mb=20,
-        rate_limit_uploads_per_minute=0,  # a corpus, not a client: no limit
-        frontend_dist=tmp / "no-frontend",
-    )
+    # A corpus, not a client: no rate limit.
+    settings = app_settings(database_url, model_dir, tmp, rate_limit_uploads_per_minute=0)
     with TestClient(create_app(settings)) as client:
         # A batch first, so "nothing changed" is checked against a database that holds rows.
         assert upload(client, GOOD).status_code == 201
         yield App(client, engine)
     assert not list(settings.upload_tmp_dir.glob("*")), "every temporary upload file was removed"
     engine.dispose()
-
-
-def _empty(engine: Engine) -> None:
-    names = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        for name in names:
-            conn.execute(text(f"DELETE FROM {name}"))
 
 
 def test_the_corpus_is_large_and_its_ids_unique() -> None:

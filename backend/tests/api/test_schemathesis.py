@@ -15,10 +15,9 @@ import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.main import create_app
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import app_settings, create_postgres_database, demo_folder, drop_postgres_database
 
 EXAMPLES = 20
 CHECKS = [
@@ -40,18 +39,13 @@ def _free_port() -> int:
 def base_url(model_dir: Path, labeled_csv: bytes, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     name, url = create_postgres_database("fraudops_schemathesis")
     upgrade_to_head(url)
-    var = tmp_path_factory.mktemp("schemathesis")
-    demo = var / "splits"
-    demo.mkdir()
-    (demo / "holdout.csv").write_bytes(b"".join(labeled_csv.splitlines(keepends=True)[:201]))
+    workdir = tmp_path_factory.mktemp("schemathesis")
     app = create_app(
-        Settings(
-            environment="test",
-            database_url=url,
-            model_dir=model_dir,
-            var_dir=var,
-            frontend_dist=var / "none",
-            demo_dir=demo,
+        app_settings(
+            url,
+            model_dir,
+            workdir,
+            demo_dir=demo_folder(workdir, labeled_csv),
             max_upload_mb=2,
             rate_limit_uploads_per_minute=0,
             rate_limit_feedback_per_minute=0,

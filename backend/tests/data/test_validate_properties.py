@@ -23,13 +23,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from fraudops.core.config import Settings
 from fraudops.core.db import make_engine
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import validate
 from fraudops.data.validate import PIECE_BYTES, CsvRejected, parse_batch
 from fraudops.main import create_app
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import app_settings, create_postgres_database, drop_postgres_database
 from tests.utils import counts, upload
 
 FEATURES = ["Time", *(f"V{i}" for i in range(1, 29)), "Amount"]
@@ -285,17 +284,10 @@ def api(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
     try:
         upgrade_to_head(url)
         tmp = tmp_path_factory.mktemp("props")
-        app_settings = Settings(
-            environment="test",
-            database_url=url,
-            model_dir=model_dir,
-            var_dir=tmp / "var",
-            max_upload_mb=5,
-            rate_limit_uploads_per_minute=0,  # a corpus, not a client: no limit
-            frontend_dist=tmp / "no-frontend",
-        )
+        # A corpus, not a client: no rate limit.
+        settings = app_settings(url, model_dir, tmp, max_upload_mb=5, rate_limit_uploads_per_minute=0)
         engine = make_engine(url)
-        with TestClient(create_app(app_settings)) as client:
+        with TestClient(create_app(settings)) as client:
             yield Api(client, engine)
         engine.dispose()
     finally:

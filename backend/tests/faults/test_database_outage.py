@@ -10,11 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fraudops.api.errors import DATABASE_UNAVAILABLE
-from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
 from fraudops.main import create_app
-from tests.conftest import ADMIN_URL, create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    ADMIN_URL,
+    app_settings,
+    create_postgres_database,
+    demo_folder,
+    drop_postgres_database,
+)
 from tests.utils import upload
 
 
@@ -40,13 +45,8 @@ def set_reachable(name: str, reachable: bool) -> None:
 
 def test_outage_answers_503_then_recovers(own_database, model_dir: Path, tmp_path: Path, labeled_csv: bytes):
     name, url = own_database
-    demo_dir = tmp_path / "splits"
-    demo_dir.mkdir()
-    (demo_dir / "holdout.csv").write_bytes(b"".join(labeled_csv.splitlines(keepends=True)[:201]))
-    settings = Settings(
-        environment="test", database_url=url, model_dir=model_dir, var_dir=tmp_path / "var",
-        frontend_dist=tmp_path / "none", demo_dir=demo_dir, predlog_flush_seconds=0.1,
-    )  # fmt: skip
+    demo_dir = demo_folder(tmp_path, labeled_csv)
+    settings = app_settings(url, model_dir, tmp_path, demo_dir=demo_dir, predlog_flush_seconds=0.1)
     rows = synthetic.generate(50, seed=4).slice(0, 10).to_pylist()
     small_csv = b"".join(labeled_csv.splitlines(keepends=True)[:101])
     app = create_app(settings)
