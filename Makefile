@@ -13,7 +13,7 @@ FRONTEND_DEPS := $(FRONTEND)/node_modules/.package-lock.json
 FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/index.html \
 	$(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json $(FRONTEND)/package-lock.json
 
-.PHONY: run install prepare serve test lint bench clean frontend client frontend-test train notebook
+.PHONY: run install prepare serve test lint bench clean frontend client frontend-test train notebook mlflow
 
 ## run: install, migrate, prepare data and a first model if none exists, then serve on http://$(HOST):$(PORT)
 run: install frontend
@@ -41,12 +41,25 @@ lint: install
 ## bench: upload of a 284,807-row file and /api/predict latency, against a real server on loopback
 bench: install
 	$(FRAUDOPS) prepare
-	$(BIN)/python backend/benchmarks/bench.py
+	cd backend && ../$(BIN)/python -m benchmarks.bench
 
 ## train: every candidate on the database's labeled rows, logged to MLflow, gated promotion (ARGS="--quick --dry-run …")
 train: install
 	$(FRAUDOPS) migrate
 	$(FRAUDOPS) train $(ARGS)
+
+## mlflow: MLflow's own UI on the training store (MLFLOW_TRACKING_URI, else var/mlflow/mlflow.db) at http://$(HOST):$(MLFLOW_PORT);
+## full mlflow lives in its own venv (var/mlflow-ui): it pins pyarrow<26, the app's venv has mlflow-skinny and pyarrow 26
+MLFLOW_VENV ?= var/mlflow-ui
+MLFLOW_PORT ?= 5000
+mlflow: $(MLFLOW_VENV)/.installed
+	$(MLFLOW_VENV)/bin/mlflow server --host $(HOST) --port $(MLFLOW_PORT) --workers 1 \
+		--backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/var/mlflow/mlflow.db}"
+
+$(MLFLOW_VENV)/.installed: backend/mlflow-ui-constraints.txt
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check -c backend/mlflow-ui-constraints.txt mlflow==3.17.2
+	touch $@
 
 ## notebook: run notebooks/ top to bottom, saving the outputs in place
 notebook: install

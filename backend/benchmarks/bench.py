@@ -2,8 +2,9 @@
 
 1. Upload of a full-size (284,807-row) file, end to end, split into the server's stages, with the server's
    peak memory (VmHWM) — on PostgreSQL when reachable, and on SQLite.
-2. `/api/predict` with one transaction: latency percentiles from one keep-alive client (≥ 2,000 requests),
-   and throughput from a second process driving several keep-alive connections at once.
+2. `/api/predict` with one transaction against the floor app, with the shadow challenger off and on
+   (benchmarks/realtime.py): latency at one keep-alive connection and throughput at `--concurrency`,
+   the three targets alternating round after round in one run with the same load generator.
 
 Usage: python backend/benchmarks/bench.py [--rows N] [--requests N] [--concurrency C] [--repeat K]
 Writes the figures as JSON under var/bench/ as well.
@@ -14,7 +15,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,11 +31,11 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from fraudops import devtools
 from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
 from fraudops.stream.figures import latency_summary
+from tests import servers
 
 console = Console(width=200)  # full tables even when piped to a file
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -68,7 +68,7 @@ def app_server(
         "MAX_UPLOAD_MB": "400",
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),  # so uvicorn finds benchmarks.floor_app
     }
-    with devtools.server(env, app=app, workers=workers) as running:
+    with servers.server(env, app=app, workers=workers) as running:
         yield running
 
 
@@ -196,49 +196,6 @@ def python_load(port: int, body: bytes, connections: int, seconds: int, _workdir
     return {"requests": load["requests"], "rps": load["rps"], "errors": load["errors"]}
 
 
-def measure_predict(
-    database_url: str, model_dir: Path, args: argparse.Namespace, backend: str
-) -> dict[str, Any]:
-    """Latency at one connection and throughput at `concurrency`, for the floor and for the real app."""
-    load = run_wrk if shutil.which("wrk") else python_load
-    row = synthetic.generate(50, seed=1).slice(10, 1).to_pylist()[0]
-    body = json.dumps(row).encode()
-    results: dict[str, Any] = {
-        "generator": "wrk" if load is run_wrk else "python", "backend": backend,
-        "seconds_per_run": args.seconds, "concurrency": args.concurrency, "targets": {},
-    }  # fmt: skip
-    targets = [("floor (bare FastAPI + ORT)", "benchmarks.floor_app:create_app", 1)]
-    targets += [(f"/api/predict, {w} worker(s)", "fraudops.main:create_app", w) for w in (1, 2)]
-    for name, app, workers in targets:
-        with app_server(database_url, model_dir, args.workdir, app=app, workers=workers) as (_, port):
-            load(port, body, 1, 1, args.workdir)  # warm-up
-            single = load(port, body, 1, args.seconds, args.workdir)
-            loaded = load(port, body, args.concurrency, args.seconds, args.workdir)
-        results["targets"][name] = {"c1": single, f"c{args.concurrency}": loaded}
-        console.print(f"{name}: c=1 {single}, c={args.concurrency} {loaded}")
-    return results
-
-
-def print_predict(results: dict[str, Any]) -> None:
-    c = results["concurrency"]
-    table = Table(
-        title=f"one transaction over HTTP, loopback, {results['generator']}, {results['backend']} log"
-    )
-    for col in ("target", "requests c=1", "p50 ms", "p90 ms", "p99 ms", f"req/s c={c}", f"p99 ms c={c}",
-                "errors", "p50 × floor", "req/s ÷ floor"):  # fmt: skip
-        table.add_column(col, justify="right")
-    floor = next(iter(results["targets"].values()))
-    for name, figures in results["targets"].items():
-        single, loaded = figures["c1"], figures[f"c{c}"]
-        table.add_row(
-            name, f"{single['requests']:.0f}", f"{single['p50_ms']:.2f}", f"{single['p90_ms']:.2f}",
-            f"{single['p99_ms']:.2f}", f"{loaded['rps']:.0f}", f"{loaded.get('p99_ms', float('nan')):.2f}",
-            f"{single['errors'] + loaded['errors']:.0f}", f"{single['p50_ms'] / floor['c1']['p50_ms']:.2f}",
-            f"{loaded['rps'] / floor[f'c{c}']['rps']:.2f}",
-        )  # fmt: skip
-    console.print(table)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -247,6 +204,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="duration of each load run")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3, help="uploads per backend (each a different file)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the real-time targets")
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
     args = parser.parse_args()
@@ -288,9 +246,12 @@ def main() -> None:
                 "server_rss_before_mib": round(baseline_rss / 1024, 1),
                 "server_peak_rss_mib": round(memory_kib(proc.pid, "VmHWM") / 1024, 1),
             }
-    backend = args.backends.split(",")[0]
-    with database(backend, args.workdir) as url:
-        report["predict"] = measure_predict(url, settings.model_dir, args, backend)
+    # The real-time path: the floor and /api/predict with the shadow off and on, alternating in one run.
+    from benchmarks import realtime
+
+    report["predict"] = realtime.measure(
+        settings.model_dir, args.workdir, args.seconds, args.rounds, args.concurrency
+    )
 
     table = Table(title=f"upload of {args.rows:,} rows ({report['file_mb']} MB), median of {args.repeat}")
     table.add_column("backend")
@@ -306,7 +267,7 @@ def main() -> None:
             f"{figures['server_peak_rss_mib']:.0f}",
         )
     console.print(table)
-    print_predict(report["predict"])
+    realtime.print_table(report["predict"])
     out = args.workdir / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))
     console.print(f"figures written to {out}")

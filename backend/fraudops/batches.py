@@ -9,8 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fraudops import crud
+from fraudops.data.schema import AMOUNT
 from fraudops.data.upload import ReceivedFile
 from fraudops.data.validate import parse_batch
+from fraudops.decisions import decide
 from fraudops.ml import metrics
 from fraudops.ml.scorer import Scorer
 from fraudops.monitoring import drift, explain
@@ -25,7 +27,12 @@ class IngestResult:
 
 
 def ingest(
-    session: Session, upload: ReceivedFile, scorer: Scorer, receive_seconds: float, bands: Bands
+    session: Session,
+    upload: ReceivedFile,
+    scorer: Scorer,
+    receive_seconds: float,
+    bands: Bands,
+    role: str = "training",
 ) -> IngestResult:
     """Store and score an uploaded file, or return the batch already stored for the same content.
 
@@ -39,28 +46,23 @@ def ingest(
     parsed = parse_batch(Path(upload.path))
     clock.lap("parse_validate")
 
-    # The model sees features only: labels never reach the scorer.
-    probability = scorer.predict_proba(parsed.features)
-    is_fraud = probability >= scorer.threshold
-    band = bands.assign(probability)
+    # The model sees features only: labels never reach the scorer. Reasons for every row in review or decline.
+    decided = decide(scorer, parsed.features, bands, "attention" if scorer.profile is not None else "none")
+    probability, is_fraud = decided.probability, decided.is_fraud
     clock.lap("score")
 
-    # Reasons for every flagged row, and drift against the model's training data, when it has a profile.
-    reasons: dict[int, list[dict[str, object]]] = {}
+    # Drift against the model's training data, when it has a profile.
     batch_drift: dict[str, object] = {"reason": "the model has no reference profile"}
     if scorer.profile is not None:
-        flagged = np.flatnonzero(is_fraud)
-        rows = parsed.features[flagged]
-        baseline = explain.baseline_from(scorer.profile)
-        _, contribution = explain.contributions(scorer, rows, baseline, probability[flagged])
-        reasons = dict(zip(flagged.tolist(), explain.top_reasons(rows, contribution), strict=True))
         batch_drift = drift.report(scorer.profile, parsed.features, probability)
-    clock.lap("explain_drift")
+    clock.lap("drift")
 
     reason = metrics.unavailable_reason(parsed.labels)
     batch_metrics = None
     if reason is None and parsed.labels is not None:
-        batch_metrics = metrics.evaluate(parsed.labels, probability, scorer.threshold)
+        batch_metrics = metrics.evaluate(
+            parsed.labels, probability, decided.threshold, amount=parsed.features[:, AMOUNT]
+        )
     clock.lap("metrics")
 
     batch = Batch(
@@ -70,17 +72,18 @@ def ingest(
         labeled=parsed.labels is not None,
         fraud_count=int(parsed.labels.sum()) if parsed.labels is not None else None,
         flagged_count=int(np.count_nonzero(is_fraud)),
-        threshold=scorer.threshold,
-        model_version=scorer.version,
+        threshold=decided.threshold,
+        model_version=decided.model_version,
         metrics=batch_metrics,
         metrics_reason=reason,
         timings={},
         bands=bands.as_dict(),
         drift=batch_drift,
+        role=role,
     )
     try:
-        crud.create_batch(session, batch, parsed, probability, is_fraud, band)
-        crud.add_reasons(session, batch.id, reasons, explain.METHOD)
+        crud.create_batch(session, batch, parsed, probability, is_fraud, decided.band)
+        crud.add_reasons(session, batch.id, decided.reasons, explain.METHOD)
         clock.lap("store")
         batch.timings = {"receive": round(receive_seconds, 4), **clock.laps}
         session.commit()

@@ -34,11 +34,14 @@ def synth(
     rows: Annotated[int, typer.Option(min=1)] = SYNTHETIC_ROWS,
     seed: int = 0,
     drift: Annotated[float, typer.Option(help="how far (in std units) V1..V3 move across the file")] = 0.3,
+    new_pattern_from: Annotated[
+        float, typer.Option(min=0, max=1, help="time share before a new fraud pattern appears (1: never)")
+    ] = 0.4,
 ) -> None:
     """Write a synthetic file in the exact creditcard.csv layout (reproducible for a given seed)."""
     from fraudops.data import synthetic
 
-    table = synthetic.generate(rows, seed=seed, drift=drift)
+    table = synthetic.generate(rows, seed=seed, drift=drift, new_pattern_from=new_pattern_from)
     synthetic.write_csv(table, output)
     frauds = sum(table.column("Class").to_pylist())
     console.print(f"wrote {rows:,} rows ({frauds} frauds, {frauds / rows:.3%}) to {output}")
@@ -72,21 +75,28 @@ def train(
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="a labeled CSV instead of the database's rows"),
     ] = None,
-    quick: Annotated[bool, typer.Option(help="a reduced candidate set (LR, one small MLP, XGBoost)")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="a reduced candidate set (LR, one small MLP, XGBoost), one time fold")
+    ] = False,
     force: Annotated[bool, typer.Option(help="promote even if not better than the champion")] = False,
     dry_run: Annotated[bool, typer.Option(help="train and report; register and promote nothing")] = False,
     gap: Annotated[
         float, typer.Option(min=0, max=0.5, help="fraction of rows left out after training (late labels)")
     ] = 0.0,
+    folds: Annotated[
+        int | None, typer.Option(min=1, max=12, help="prequential time folds (default TRAIN_FOLDS, 4)")
+    ] = None,
     seed: int = 0,
 ) -> None:
     """Train the candidates on every labeled row, log them to MLflow, register the best and promote it
     if it beats the champion."""
-    from fraudops.ml.progress import RichReporter, comparison_table
-    from fraudops.training import AlreadyRunning, TrainRequest, run_training
+    from fraudops.training.progress import RichReporter, comparison_table
+    from fraudops.training.run import AlreadyRunning, TrainRequest, run_training
 
     settings = get_settings()
-    request = TrainRequest(csv=csv, quick=quick, force=force, dry_run=dry_run, gap=gap, seed=seed)
+    request = TrainRequest(
+        csv=csv, quick=quick, force=force, dry_run=dry_run, gap=gap, seed=seed, folds=folds
+    )
     try:
         with RichReporter(console) as reporter:
             outcome = run_training(settings, request, reporter)
@@ -241,6 +251,72 @@ def worker(
     console.print(f"worker {config.consumer}: {settings.stream_key} → prediction log, model {scorer.version}")
     Worker(client, scorer, sessionmaker(engine), config).run(idle_exit_s)
     engine.dispose()
+
+
+@app.command()
+def retention(
+    dry_run: Annotated[bool, typer.Option(help="count what would be deleted; delete nothing")] = False,
+) -> None:
+    """Delete prediction-log rows older than RETENTION_DAYS (labeled rows and uploaded batches are kept)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from fraudops.core.db import make_engine
+    from fraudops.retention import apply_retention
+
+    settings = get_settings()
+    if settings.retention_days <= 0:
+        console.print("retention is off (RETENTION_DAYS=0): nothing deleted")
+        return
+    engine = make_engine(settings.sqlalchemy_url)
+    result = apply_retention(sessionmaker(engine), settings, dry_run=dry_run)
+    engine.dispose()
+    done = "would delete" if dry_run else f"deleted (in {result.chunks} chunk(s), {result.seconds:.1f} s)"
+    console.print(
+        f"{done} {result.deleted:,} prediction-log rows received before {result.cutoff:%Y-%m-%d %H:%M} UTC; "
+        f"kept {result.kept_labeled:,} labeled older rows (training data)"
+    )
+
+
+@app.command()
+def scenario(
+    workdir: Annotated[
+        Path | None, typer.Option(help="keep everything here (default: a temporary folder, removed after)")
+    ] = None,
+    rows: Annotated[int, typer.Option(min=1000, help="synthetic rows")] = SYNTHETIC_ROWS,
+    seed: int = 0,
+    initial_rows: Annotated[int, typer.Option(min=100)] = 100_000,
+    source: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="a labeled CSV instead of synthetic")
+    ] = None,
+    database_url: Annotated[str, typer.Option(help="empty: a SQLite file in the work folder")] = "",
+    full: Annotated[bool, typer.Option(help="the full candidate set (default: --quick's)")] = False,
+    budget: Annotated[int | None, typer.Option(min=1, help="review budget in rows (default 1 %)")] = None,
+) -> None:
+    """The learning loop: a first model on initial_train, stream_1..3 uploaded with a training after
+    each, the holdout scored by every model; prints each champion's holdout figures."""
+    import tempfile
+
+    from fraudops.scenario import ScenarioOptions, run, table_rows
+
+    with tempfile.TemporaryDirectory(prefix="fraudops-scenario-") as tmp:
+        options = ScenarioOptions(
+            workdir=workdir or Path(tmp),
+            rows=rows,
+            seed=seed,
+            initial_rows=initial_rows,
+            quick=not full,
+            source=source,
+            database_url=database_url,
+            budget=budget,
+        )
+        loop = run(options, progress=console.print)
+    rows_out = table_rows(loop)
+    table = Table(title=f"holdout: {loop.rows:,} rows, prevalence {loop.prevalence or 0:.4%}")
+    for column in rows_out[0] if rows_out else []:
+        table.add_column(column, overflow="fold")
+    for row in rows_out:
+        table.add_row(*row.values())
+    Console(width=max(console.width, 160)).print(table)
 
 
 def _print_stream(summary: dict) -> None:  # type: ignore[type-arg]

@@ -17,9 +17,10 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import orjson
 import pyarrow as pa
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from fraudops import crud
 from fraudops.core.db import is_refused
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
+
+if TYPE_CHECKING:
+    from fraudops.ml.scorer import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,12 @@ class Chunk:
     band: np.ndarray | None = None  # monitoring.bands codes
     review_at: float | None = None
     decline_at: float | None = None
+    shadow_probability: np.ndarray | None = None  # the challenger's scores, when one is set
+    shadow_version: str | None = None
+    # A challenger to score these rows with at flush time instead (`/api/predict`: off the request path,
+    # one batched call per flush). Never decides anything: the decisions above are already made.
+    shadow_later: "Scorer | None" = None
+    reasons: dict[int, list[dict[str, Any]]] | None = None  # row index → top reasons (review/decline rows)
 
     def __len__(self) -> int:
         return len(self.request_ids)
@@ -58,13 +68,24 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {first[:200]}"
 
 
-def to_table(chunks: list[Chunk]) -> pa.Table:
+# The reasons column as Arrow objects (for inserts through SQLAlchemy, whose JSON type encodes them).
+REASONS_TYPE = pa.list_(
+    pa.struct([("feature", pa.string()), ("value", pa.float64()), ("contribution", pa.float64())])
+)
+
+
+def to_table(chunks: list[Chunk], reasons_as: Literal["text", "objects"] = "text") -> pa.Table:
     """Rows for the `prediction_log` table, in its column order.
+
+    `reasons_as`: JSON text for COPY (the flusher), or Arrow objects for an insert through SQLAlchemy
+    (the stream worker's idempotent insert), whose JSON type would encode text a second time.
 
     Runs in the flusher's thread while requests keep arriving, so it holds the GIL as briefly as it can:
     per-chunk values are spread with plain list operations (per-chunk NumPy calls made a 600-request
     flush take 40 ms and showed up as the API's p99).
     """
+
+    score_shadows(chunks)
 
     def per_row(values: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -94,8 +115,54 @@ def to_table(chunks: list[Chunk]) -> pa.Table:
         "band": pa.array(per_row([c.band for c in chunks]), pa.int16()),
         "review_at": pa.array(per_row([c.review_at for c in chunks]), pa.float64()),
         "decline_at": pa.array(per_row([c.decline_at for c in chunks]), pa.float64()),
+        "shadow_probability": pa.array(per_row([c.shadow_probability for c in chunks]), pa.float64()),
+        "shadow_version": pa.array(per_row([c.shadow_version for c in chunks]), pa.string()),
+        "reasons": (
+            pa.array(_reasons_per_row(chunks), pa.string())
+            if reasons_as == "text"
+            else pa.array([_row_reasons(c, i) for c in chunks for i in range(len(c))], REASONS_TYPE)
+        ),
     }
     return pa.table(columns)
+
+
+def score_shadows(chunks: list[Chunk]) -> None:
+    """Fill in the deferred shadow scores: one model call per challenger for all its waiting rows. A
+    challenger that fails leaves its rows' shadow empty (logged), never the log stuck."""
+    waiting: dict[int, list[Chunk]] = {}
+    for chunk in chunks:
+        if chunk.shadow_later is not None:
+            waiting.setdefault(id(chunk.shadow_later), []).append(chunk)
+    for group in waiting.values():
+        scorer = group[0].shadow_later
+        assert scorer is not None
+        try:
+            scores = scorer.predict_proba(np.concatenate([c.features for c in group]))
+        except Exception:
+            log.exception("shadow challenger %s failed to score %d rows", scorer.version, len(group))
+            scores = None
+        start = 0
+        for chunk in group:
+            if scores is not None:
+                chunk.shadow_probability = scores[start : start + len(chunk)]
+                chunk.shadow_version = scorer.version
+            start += len(chunk)
+            chunk.shadow_later = None
+
+
+def _row_reasons(chunk: Chunk, i: int) -> list[dict[str, Any]] | None:
+    return chunk.reasons.get(i) if chunk.reasons else None
+
+
+def _reasons_per_row(chunks: list[Chunk]) -> list[str | None]:
+    """The reasons column as JSON text (null for rows without), built only where a chunk has reasons."""
+    out: list[str | None] = []
+    for chunk in chunks:
+        rows: list[str | None] = [None] * len(chunk)
+        for i, reasons in (chunk.reasons or {}).items():
+            rows[i] = orjson.dumps(reasons).decode()
+        out.extend(rows)
+    return out
 
 
 @dataclass

@@ -88,7 +88,7 @@ class TransactionIn(BaseModel):
 
     def features(self) -> tuple[float, ...]:
         """`[Time, V1..V28, Amount]`, the model's input order."""
-        return _FEATURES(self)  # type: ignore[no-any-return]
+        return _FEATURES(self)
 
 
 _FEATURES = attrgetter(*(DB_COLUMN[c] for c in FEATURE_COLUMNS))
@@ -146,10 +146,23 @@ class BatchPublic(BaseModel):
     metrics_reason: str | None = Field(description="why `metrics` is null")
     timings: dict[str, float] = Field(description="server seconds per stage of the upload")
     bands: dict[str, float] | None = Field(default=None, description="review_at and decline_at in force")
+    role: Literal["training", "evaluation"] = Field(
+        default="training", description="training: its labeled rows train the next model; evaluation: never"
+    )
+    tags: list[str] | None = None
+    hidden: bool = Field(default=False, description="hidden batches stay out of the dashboard's charts")
 
 
 class BatchUploadOut(BatchPublic):
     duplicate: bool = Field(description="true when this exact file was stored before; nothing new was stored")
+    duplicate_detail: str | None = Field(
+        default=None, description="on a duplicate: what was returned and what can be done instead"
+    )
+    rescore_version: str | None = Field(
+        default=None,
+        description="on a duplicate scored by another model: the serving version, to score the stored batch "
+        "with through POST /api/batches/{id}/scorings",
+    )
 
 
 class PredictionRow(BaseModel):
@@ -159,7 +172,11 @@ class PredictionRow(BaseModel):
     is_fraud: bool
     label: int | None = Field(description="true class when the file had one")
     band: Literal["approve", "review", "decline"] | None = None
-    reasons: "ReasonsOut | None" = Field(default=None, description="for flagged rows: the top features")
+    reasons: "ReasonsOut | None" = Field(
+        default=None, description="for rows flagged or in review or decline: the top features"
+    )
+    amount: float = Field(description="the transaction's Amount")
+    time: float = Field(description="Time: seconds from the file's first transaction")
 
 
 # --- model and health -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -29,7 +30,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON, list[int]: JSON}
 
 
 class Batch(Base):
@@ -52,6 +53,11 @@ class Batch(Base):
     bands: Mapped[dict[str, Any] | None]
     # Drift against the scoring model's reference profile (monitoring.drift.report), or why there is none.
     drift: Mapped[dict[str, Any] | None]
+    # "training": its labeled rows train the next model. "evaluation": a holdout, never trained on.
+    role: Mapped[str] = mapped_column(String(16), default="training", server_default="training")
+    # Free labels (e.g. "test", "experiment"); hidden batches stay out of the dashboard's charts.
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class ModelVersion(Base):
@@ -130,6 +136,11 @@ prediction_log = Table(
     Column("band", SmallInteger, nullable=True),
     Column("review_at", Double, nullable=True),
     Column("decline_at", Double, nullable=True),
+    # The challenger's score beside the champion's (shadow scoring): logged, never decides.
+    Column("shadow_probability", Double, nullable=True),
+    Column("shadow_version", String(100), nullable=True),
+    # Top reasons stored at decision time for rows in the review or decline band.
+    Column("reasons", JSON, nullable=True),
     # Filled later by POST /api/feedback: the true class, which makes the row training data.
     Column("label", SmallInteger, nullable=True),
     Column("labeled_at", DateTime(timezone=True), nullable=True),
@@ -150,19 +161,23 @@ dead_letters = Table(
     Column("error", Text, nullable=False),
 )
 
-# Every label given to a logged prediction (feedback, review), oldest first. `prediction_log.label`
-# holds the latest one, which training reads: latest wins, and the history says who changed what.
+# Every label given to a decision (feedback, review), oldest first: a logged prediction (`request_id`) or
+# a batch row (`batch_id`, `row_number`). `prediction_log.label` / `transactions.label` hold the latest
+# one, which training reads: latest wins, and the history says who changed what.
 label_events = Table(
     "label_events",
     Base.metadata,
     Column("id", Integer, primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
-    Column("request_id", String(64), nullable=False, index=True),
+    Column("request_id", String(64), nullable=True, index=True),
+    Column("batch_id", Integer, nullable=True),
+    Column("row_number", BigInteger, nullable=True),
     Column("label", SmallInteger, nullable=False),
     Column("previous_label", SmallInteger, nullable=True),
     Column("source", String(32), nullable=False),  # "feedback", "review"
     Column("actor", String(100), nullable=True),
     Column("note", Text, nullable=True),
+    Index("ix_label_events_batch_row", "batch_id", "row_number"),
 )
 
 
@@ -212,4 +227,53 @@ class TrainingRun(Base):
     decision: Mapped[str | None] = mapped_column(Text)
     # The comparison table (candidates and champion) and the data span, as JSON.
     summary: Mapped[dict[str, Any] | None]
+    # The ids of the training-role batches whose labeled rows this run read.
+    batches_read: Mapped[list[int] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# Changes to how decisions are made, recorded as events so every change has a time and an author: the
+# band bounds in force ("bands": {"review_at", "decline_at"}) and the shadow challenger ("challenger":
+# {"version"} or {"version": null}). The latest event of a kind is the one in force; it applies to new
+# decisions only.
+policy_events = Table(
+    "policy_events",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("kind", String(32), nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("actor", String(100), nullable=True),
+    Column("note", Text, nullable=True),
+    Index("ix_policy_events_kind_id", "kind", "id"),
+)
+
+
+class BatchScoring(Base):
+    """A stored batch scored again by one model version (any registered one), off the request path. The
+    batch's own decisions stay as they were; the scores go to `batch_scores`."""
+
+    __tablename__ = "batch_scorings"
+    __table_args__ = (UniqueConstraint("batch_id", "model_version", name="uq_batch_scorings_batch_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int]
+    model_version: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))  # queued, running, done, failed
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    row_count: Mapped[int]
+    threshold: Mapped[float | None] = mapped_column(Double)
+    metrics: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# One score per (scoring, row); a bulk table like `predictions`, written with COPY, without foreign keys.
+batch_scores = Table(
+    "batch_scores",
+    Base.metadata,
+    Column("scoring_id", Integer, primary_key=True),
+    Column("row_number", BigInteger, primary_key=True),
+    Column("probability", Double, nullable=False),
+)

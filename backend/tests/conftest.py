@@ -31,8 +31,8 @@ BACKENDS = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real Keras MLP trained on synthetic data and exported to ONNX (the same code as `fraudops train`)."""
-    from fraudops.ml.mlp import MLPParams
-    from fraudops.ml.train import train_mlp
+    from fraudops.ml.fit_options import MLPParams
+    from tests.models import train_mlp
 
     raw, labels = raw_and_labels(synthetic.generate(60_000, seed=7))
     out = tmp_path_factory.mktemp("model") / "champion"

@@ -1,7 +1,9 @@
-import { test as base, expect, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
+import { test as base, expect, request, type Page } from "@playwright/test";
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "e2e-screenshots");
 mkdirSync(SCREENSHOTS, { recursive: true });
@@ -82,4 +84,45 @@ export async function layoutShiftTotal(page: Page): Promise<number> {
     const w = window as unknown as { __shifts: { value: number; at: number }[] };
     return w.__shifts.reduce((sum, s) => sum + s.value, 0);
   });
+}
+
+export const PHONE = { width: 390, height: 844 };
+export const LAPTOP = { width: 1280, height: 800 };
+
+/**
+ * The page does not scroll sideways. With a phone's emulation (isMobile) Chromium widens the layout viewport to
+ * fit content that overflows, so innerWidth must also still be the device's width for the check to mean anything.
+ */
+export async function expectNoSidewaysScroll(page: Page, width: number, where: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(innerWidth, `${where}: the layout viewport widened to fit overflowing content`).toBe(width);
+  expect(scrollWidth, `${where}: the page scrolls sideways`).toBeLessThanOrEqual(innerWidth);
+}
+
+/** The links of the main navigation (every page a user can reach from the top bar). */
+export async function navPages(page: Page): Promise<{ name: string; hash: string }[]> {
+  return page.getByRole("navigation", { name: "Main" }).getByRole("link").evaluateAll((links) =>
+    links.map((a) => ({ name: a.textContent?.trim() ?? "", hash: (a as HTMLAnchorElement).hash || "#/" })),
+  );
+}
+
+/** A batch of `rows` synthetic labeled rows, scored through the real upload route once per run; its id. */
+export async function syntheticBatch(rows: number, seed: number): Promise<number> {
+  const { bin, cwd, tmp } = fraudops();
+  const file = path.join(tmp, `synthetic-${rows}-${seed}.csv`);
+  await promisify(execFile)(bin, ["synth", "--rows", String(rows), "--seed", String(seed), "-o", file], { cwd, timeout: 120_000 });
+  const context = await request.newContext({ baseURL: required("E2E_BASE_URL") });
+  try {
+    const response = await context.post("/api/batches", {
+      multipart: { file: { name: `synthetic_${rows}.csv`, mimeType: "text/csv", buffer: readFileSync(file) } },
+      timeout: 120_000,
+    });
+    expect([200, 201], await response.text().catch(() => "")).toContain(response.status());
+    return ((await response.json()) as { id: number }).id;
+  } finally {
+    await context.dispose();
+  }
 }

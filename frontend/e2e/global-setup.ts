@@ -58,7 +58,8 @@ async function waitForHealth(url: string, server: ChildProcess, log: string, sec
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const dist = path.join(FRONTEND, "dist");
+  // E2E_DIST: a build elsewhere, so a run is not disturbed by another build of frontend/dist in the same tree
+  const dist = process.env.E2E_DIST ?? path.join(FRONTEND, "dist");
   if (!existsSync(path.join(dist, "index.html"))) {
     throw new Error("e2e setup: frontend/dist is missing: build the page first (npm run build, or make test)");
   }
@@ -75,6 +76,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     DEMO_DIR: splits,
     FRONTEND_DIST: dist,
     ENVIRONMENT: "test",
+    // Admin actions (scoring a stored batch with another version) are tried in compare.spec.ts.
+    ADMIN_TOKEN: process.env.E2E_ADMIN_TOKEN ?? randomBytes(16).toString("hex"),
     TF_CPP_MIN_LOG_LEVEL: "2",
     CUDA_VISIBLE_DEVICES: "",
   };
@@ -118,6 +121,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     process.env.E2E_ROOT = ROOT;
     process.env.E2E_DATA_DIR = splits;
     process.env.E2E_TMP = tmp;
+    process.env.E2E_ADMIN_TOKEN = env.ADMIN_TOKEN;
+    process.env.E2E_DATABASE_URL = env.DATABASE_URL;
   } catch (error) {
     await teardown();
     throw error;

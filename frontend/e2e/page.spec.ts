@@ -144,7 +144,8 @@ test("upload a labeled file: progress, then metrics, curve, histogram and table"
   const file = await download;
   expect(file.suggestedFilename()).toBe(`batch-${batch.id}-stream_3-scored.csv`);
   const text = readFileSync(await file.path(), "utf8").trimEnd().split(/\r?\n/);
-  expect(text[0]).toBe("row_number,id,probability,is_fraud,Class");
+  const features = ["Time", ...Array.from({ length: 28 }, (_, i) => `V${i + 1}`), "Amount"];
+  expect(text[0]).toBe(["row_number", "id", "probability", "is_fraud", "band", "reasons", ...features, "Class"].join(","));
   expect(text.length).toBe(batch.row_count + 1);
 
   expect(await layoutShiftSinceBatchShown(page), "layout shift while results arrived").toBeLessThan(0.02);

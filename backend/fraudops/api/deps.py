@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from fraudops.api.services import Services
 from fraudops.core.config import Settings
 from fraudops.ml.scorer import Scorer
+from fraudops.policy import Policy
 from fraudops.predlog import PredictionLog
-from fraudops.retraining import Supervisor
 from fraudops.schemas import MAX_DB_INT
 from fraudops.serving import ModelWatcher
+from fraudops.training.retraining import Supervisor
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the thread pool,
@@ -58,6 +59,10 @@ async def get_retraining(services: ServicesDep) -> Supervisor:
     return services.retraining
 
 
+async def get_policy(services: ServicesDep) -> Policy:
+    return services.policy
+
+
 async def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
     return services.session_factory
 
@@ -93,6 +98,11 @@ BatchId = Annotated[int, Path(ge=0, le=MAX_DB_INT, description="a batch id")]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_DB_INT, description="rows to skip")]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such item"}}
+# The answers `require_admin` adds to a route's documented responses.
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong bearer token"},
+    403: {"description": "no admin token is configured on the server"},
+}
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -100,4 +110,5 @@ ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 PredictionLogDep = Annotated[PredictionLog, Depends(get_prediction_log)]
 ModelsDep = Annotated[ModelWatcher, Depends(get_models)]
 RetrainingDep = Annotated[Supervisor, Depends(get_retraining)]
+PolicyDep = Annotated[Policy, Depends(get_policy)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]

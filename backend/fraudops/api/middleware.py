@@ -370,6 +370,6 @@ def rate_limits(app: FastAPI) -> dict[str, TokenBuckets]:
     return {
         limit.name: limit.buckets
         for middleware in app.user_middleware
-        if middleware.cls is RateLimit
+        if middleware.cls is RateLimit  # type: ignore[comparison-overlap]  # Starlette types `cls` as a factory
         for limit in cast(list[Limit], middleware.kwargs["limits"])
     }

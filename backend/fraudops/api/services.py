@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops.core.config import Settings
+from fraudops.policy import Policy
 from fraudops.predlog import PredictionLog
-from fraudops.retraining import Supervisor
 from fraudops.serving import ModelWatcher
+from fraudops.training.retraining import Supervisor
 
 
 @dataclass(frozen=True)
@@ -18,3 +19,4 @@ class Services:
     models: ModelWatcher  # holds the champion being served (`models.scorer`) and swaps in new ones
     prediction_log: PredictionLog
     retraining: Supervisor
+    policy: Policy  # the bands and shadow challenger in force, refreshed in the background

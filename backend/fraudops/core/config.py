@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # review from BAND_REVIEW_AT (default: half of that). A score equal to a threshold takes the higher band.
     band_review_at: float | None = Field(default=None, ge=0, le=1)
     band_decline_at: float | None = Field(default=None, ge=0, le=1)
+    # How many review items an analyst team handles a day: the review queue's capacity (k of precision at k).
+    review_capacity_per_day: int = Field(default=100, gt=0, le=1_000_000)
     # Redis for the stream producer's --broker mode and `fraudops worker`.
     redis_url: str = "redis://127.0.0.1:6379/0"
     stream_key: str = "fraudops:transactions"
@@ -44,13 +46,18 @@ class Settings(BaseSettings):
     # Bearer token for the actions that change state beyond uploading (model reload, retraining, deleting
     # a batch). Unset: those actions are refused.
     admin_token: SecretStr | None = None
-    # Training and promotion (see fraudops/ml/pipeline.py). Empty tracking URI: a SQLite MLflow store
+    # Training and promotion (see fraudops/training/pipeline.py). Empty tracking URI: a SQLite MLflow store
     # under var_dir/mlflow with its artifacts beside it.
     mlflow_tracking_uri: str = ""
     mlflow_experiment: str = "fraud-detector"
     registered_model_name: str = "fraud-detector"
     # A new model becomes champion only if its test AUPRC beats the champion's on the same rows by this.
     promotion_margin: float = Field(default=0.005, ge=0)
+    # Model choice on prequential time folds (`--quick` uses one; the budget metrics' k is
+    # review_capacity_per_day). Beyond train_max_legit_rows legitimate rows, a training set keeps every
+    # fraud and a weighted uniform sample of the legitimate rows (0: never sample).
+    train_folds: int = Field(default=4, ge=1, le=12)
+    train_max_legit_rows: int = Field(default=1_000_000, ge=0)
     # How often the API checks the model folder for a new champion (0 turns the watcher off).
     model_poll_seconds: float = Field(default=5.0, ge=0)
     # Automatic retraining (off unless turned on): when this many labeled rows later than the champion's
@@ -63,6 +70,13 @@ class Settings(BaseSettings):
     retrain_timeout_minutes: float = Field(default=120.0, gt=0)
     # After an automatic run failed, wait this long before the trigger may start another.
     retrain_backoff_minutes: float = Field(default=30.0, ge=0)
+
+    # Retention (fraudops/retention.py): prediction-log rows older than this many days are deleted, at
+    # most RETENTION_CHUNK_ROWS per transaction, every RETENTION_INTERVAL_MINUTES; 0 turns it off.
+    # Labeled rows (training data) and uploaded batches are kept whatever their age.
+    retention_days: int = Field(default=0, ge=0)
+    retention_chunk_rows: int = Field(default=5_000, gt=0)
+    retention_interval_minutes: float = Field(default=60.0, gt=0)
 
     # Per-client rate limits (fraudops/api/middleware.py), as bursts of this many that refill evenly over a
     # minute; 0 turns a limit off. Uploads: POST /api/batches and POST /api/demo/<name>.

@@ -14,6 +14,10 @@ DB_COLUMN: dict[str, str] = {
     ID_COLUMN: "external_id",
 }
 N_FEATURES = len(FEATURE_COLUMNS)
+# Positions in a feature row, for code that reads one column of a raw matrix.
+TIME = FEATURE_COLUMNS.index("Time")
+AMOUNT = FEATURE_COLUMNS.index("Amount")
+V_SLICE = slice(FEATURE_COLUMNS.index("V1"), FEATURE_COLUMNS.index("V28") + 1)
 # `Time` counts seconds from the first transaction.
 SECONDS_PER_DAY = 86_400.0
 # The largest magnitude accepted for any feature value, on every path (CSV, JSON, stream): beyond any

@@ -2,9 +2,9 @@
 served artifact takes raw transactions. A parity test keeps the two equal."""
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import NodeProto, TensorProto, helper, numpy_helper
 
-from fraudops.data.schema import SECONDS_PER_DAY
+from fraudops.data.schema import AMOUNT, SECONDS_PER_DAY, TIME, V_SLICE
 
 FEATURE_NAMES: tuple[str, ...] = (*(f"V{i}" for i in range(1, 29)), "log1p_Amount", "hour_sin", "hour_cos")
 N_ENGINEERED = len(FEATURE_NAMES)
@@ -16,15 +16,15 @@ def engineer(raw: np.ndarray) -> np.ndarray:
     Absolute `Time` is dropped: it only grows, so a model fitted on it would not generalise forward.
     """
     raw = np.asarray(raw, dtype=np.float32)
-    angle = (np.fmod(raw[:, 0], SECONDS_PER_DAY) / SECONDS_PER_DAY) * np.float32(2 * np.pi)
-    return np.column_stack([raw[:, 1:29], np.log1p(raw[:, 29]), np.sin(angle), np.cos(angle)]).astype(
+    angle = (np.fmod(raw[:, TIME], SECONDS_PER_DAY) / SECONDS_PER_DAY) * np.float32(2 * np.pi)
+    return np.column_stack([raw[:, V_SLICE], np.log1p(raw[:, AMOUNT]), np.sin(angle), np.cos(angle)]).astype(
         np.float32
     )
 
 
 def onnx_nodes(
     raw_input: str, output: str, mean: np.ndarray, scale: np.ndarray
-) -> tuple[list[helper.NodeProto], list[TensorProto]]:
+) -> tuple[list[NodeProto], list[TensorProto]]:
     """ONNX nodes computing `(engineer(raw) - mean) / scale` from a float32 `[N, 30]` input."""
 
     def const(name: str, value: np.ndarray | list[float] | list[int]) -> TensorProto:

@@ -2,35 +2,16 @@
 
 import logging
 import os
-from dataclasses import asdict, dataclass
-from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the console
 
 import keras
 import numpy as np
 
-from fraudops.ml.candidates import EpochHook
+from fraudops.ml.fit_options import EpochHook, MLPParams
 from fraudops.ml.onnx_export import Dense
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class MLPParams:
-    hidden: tuple[int, ...] = (64, 32)
-    dropout: float = 0.2
-    learning_rate: float = 1e-3
-    batch_size: int = 2048
-    max_epochs: int = 60
-    patience: int = 8
-    # Weight of a fraud row relative to a legitimate one; None means sqrt(negatives / positives),
-    # a middle ground: full balancing (≈ 580 here) makes scores noisy and costs AUPRC.
-    positive_weight: float | None = None
-    seed: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _EpochLog(keras.callbacks.Callback):
@@ -71,33 +52,49 @@ def _progress(hook: EpochHook, max_epochs: int) -> keras.callbacks.Callback:
 def fit(
     x_train: np.ndarray,
     y_train: np.ndarray,
-    x_val: np.ndarray,
-    y_val: np.ndarray,
+    x_val: np.ndarray | None,
+    y_val: np.ndarray | None,
     params: MLPParams,
     on_epoch: EpochHook | None = None,
-) -> tuple[keras.Model, int]:
-    """Fit on standardised features with early stopping on validation AUPRC (best weights restored).
+    sample_weight: np.ndarray | None = None,
+) -> tuple[keras.Model, int, int]:
+    """Fit on standardised features with early stopping on validation AUPRC (best weights restored), or,
+    with `params.early_stopping` off (a refit), for exactly `max_epochs` without validation rows.
 
-    Returns the model and the number of epochs run.
+    Returns the model, the number of epochs run and the epoch (from 1) whose weights it holds.
     """
     keras.utils.set_random_seed(params.seed)
     positives = max(int(y_train.sum()), 1)
     weight = params.positive_weight or float(np.sqrt((len(y_train) - positives) / positives))
     model = build(x_train.shape[1], params)
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_auprc", mode="max", patience=params.patience, restore_best_weights=True
-    )
+    callbacks: list[keras.callbacks.Callback] = [_EpochLog()]
+    stop = None
+    if params.early_stopping:
+        if x_val is None or y_val is None:
+            raise ValueError("early stopping needs validation rows")
+        stop = keras.callbacks.EarlyStopping(
+            monitor="val_auprc", mode="max", patience=params.patience, restore_best_weights=True
+        )
+        callbacks.insert(0, stop)
+    if on_epoch:
+        callbacks.append(_progress(on_epoch, params.max_epochs))
+    # Class weight folded into per-row weights, so a downsampling weight can multiply it.
+    rows_weight = np.where(y_train == 1, weight, 1.0)
+    if sample_weight is not None:
+        rows_weight = rows_weight * sample_weight
     history = model.fit(
         x_train,
         y_train,
-        validation_data=(x_val, y_val),
+        validation_data=(x_val, y_val) if stop is not None else None,
         epochs=params.max_epochs,
         batch_size=params.batch_size,
-        class_weight={0: 1.0, 1: weight},
-        callbacks=[stop, _EpochLog(), *([_progress(on_epoch, params.max_epochs)] if on_epoch else [])],
+        sample_weight=rows_weight,
+        callbacks=callbacks,
         verbose=0,
     )
-    return model, len(history.history["loss"])
+    epochs = len(history.history["loss"])
+    best = stop.best_epoch + 1 if stop is not None and stop.best_weights is not None else epochs
+    return model, epochs, best
 
 
 def dense_layers(model: keras.Model) -> list[Dense]:

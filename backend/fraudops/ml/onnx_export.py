@@ -100,3 +100,69 @@ def wrap_classifier(
     model.ir_version = max(classifier.ir_version, 8)
     onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString()
+
+
+def without_zipmap(classifier: onnx.ModelProto, probabilities: str = "probabilities") -> onnx.ModelProto:
+    """The classifier with its ZipMap (a list of {class: probability} maps, CatBoost's export writes one)
+    replaced by the plain `[n, 2]` tensor it was fed, under the same output name."""
+    graph = classifier.graph
+    zipmaps = [node for node in graph.node if node.op_type == "ZipMap" and probabilities in node.output]
+    if not zipmaps:
+        return classifier
+    zipmap = zipmaps[0]
+    graph.node.remove(zipmap)
+    graph.node.append(helper.make_node("Identity", [zipmap.input[0]], [probabilities]))
+    for i, output in enumerate(graph.output):
+        if output.name == probabilities:
+            graph.output.remove(output)
+            graph.output.insert(i, helper.make_tensor_value_info(probabilities, TensorProto.FLOAT, ["n", 2]))
+            break
+    return classifier
+
+
+def average_graphs(graphs: Sequence[bytes]) -> bytes:
+    """One graph scoring the mean of several served graphs' probabilities: each keeps its own feature
+    nodes (names prefixed per member) and reads the one shared raw input."""
+    if not graphs:
+        raise ValueError("nothing to average")
+    nodes: list[onnx.NodeProto] = []
+    inits: list[TensorProto] = []
+    value_info: list[onnx.ValueInfoProto] = []
+    opsets: dict[str, int] = {}
+    ir_version = 8
+    outputs = []
+    for i, data in enumerate(graphs):
+        member = onnx.compose.add_prefix(onnx.load_from_string(data), f"m{i}_")
+        own_input = f"m{i}_{INPUT_NAME}"
+        for node in member.graph.node:
+            node.input[:] = [INPUT_NAME if name == own_input else name for name in node.input]
+        nodes.extend(member.graph.node)
+        inits.extend(member.graph.initializer)
+        value_info.extend(member.graph.value_info)
+        outputs.append(f"m{i}_{OUTPUT_NAME}")
+        for o in member.opset_import:
+            opsets[o.domain] = max(opsets.get(o.domain, 0), o.version)
+        ir_version = max(ir_version, member.ir_version)
+    inits.append(numpy_helper.from_array(np.array(1.0 / len(graphs), dtype=np.float32), "ens_weight"))
+    nodes.append(helper.make_node("Sum", outputs, ["ens_sum"]))
+    nodes.append(helper.make_node("Mul", ["ens_sum", "ens_weight"], ["ens_mean"]))
+    # float32 rounding can put a mean of ones a few ulps above 1.
+    inits.append(numpy_helper.from_array(np.array(0.0, dtype=np.float32), "ens_zero"))
+    inits.append(numpy_helper.from_array(np.array(1.0, dtype=np.float32), "ens_one"))
+    nodes.append(helper.make_node("Clip", ["ens_mean", "ens_zero", "ens_one"], [OUTPUT_NAME]))
+    graph = helper.make_graph(
+        nodes,
+        "fraud_ensemble",
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["n", N_FEATURES])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["n"])],
+        initializer=inits,
+        value_info=value_info,
+    )
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid(domain, version) for domain, version in sorted(opsets.items())],
+        producer_name="fraudops",
+    )
+    model.ir_version = ir_version
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()

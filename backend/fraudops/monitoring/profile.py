@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fraudops.data.schema import FEATURE_COLUMNS, SECONDS_PER_DAY, V_COLUMNS
+from fraudops.data.schema import AMOUNT, FEATURE_COLUMNS, SECONDS_PER_DAY, TIME, V_COLUMNS
 
 if TYPE_CHECKING:
     from fraudops.ml.artifact import ModelCard
@@ -24,8 +24,8 @@ def monitored_columns(raw: np.ndarray) -> dict[str, np.ndarray]:
     """Raw `[Time, V1..V28, Amount]` rows → each MONITORED column by name."""
     raw = np.asarray(raw, dtype=np.float64)
     columns = {name: raw[:, j + 1] for j, name in enumerate(V_COLUMNS)}
-    columns["Amount"] = raw[:, 29]
-    columns["hour_of_day"] = np.fmod(raw[:, 0], SECONDS_PER_DAY) / 3600.0
+    columns["Amount"] = raw[:, AMOUNT]
+    columns["hour_of_day"] = np.fmod(raw[:, TIME], SECONDS_PER_DAY) / 3600.0
     return columns
 
 
@@ -36,7 +36,7 @@ def build(raw: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
     the evening would flag every evening as drift.
     """
     columns = monitored_columns(raw)
-    time = np.asarray(raw, dtype=np.float64)[:, 0]
+    time = np.asarray(raw, dtype=np.float64)[:, TIME]
     if len(time) == 0 or time.max() - time.min() < SECONDS_PER_DAY:
         del columns["hour_of_day"]
     return {

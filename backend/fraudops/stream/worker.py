@@ -32,11 +32,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fraudops import crud
+from fraudops.core.config import get_settings
 from fraudops.core.db import is_refused
+from fraudops.decisions import Explain, decide, log_record
 from fraudops.ml.scorer import Scorer
-from fraudops.monitoring.bands import bands_for
-from fraudops.predlog import Chunk, to_table
+from fraudops.policy import Policy
+from fraudops.predlog import to_table
 from fraudops.schemas import TransactionIn
+from fraudops.versions import VersionLoader
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +89,7 @@ class Backoff:
         self.failures = 0
 
     def next_delay(self) -> float:
-        delay = min(self.cap, self.first * 2**self.failures)
+        delay = float(min(self.cap, self.first * 2**self.failures))
         self.failures += 1
         return delay
 
@@ -126,8 +129,16 @@ class Worker:
         scorer: Scorer,
         session_factory: sessionmaker[Session],
         config: WorkerConfig,
+        policy: Policy | None = None,
     ) -> None:
         self.client, self.scorer, self.session_factory, self.config = client, scorer, session_factory, config
+        # The bands and shadow challenger in force, refreshed in a thread of its own (started by `run`).
+        self.policy = policy or Policy(
+            session_factory,
+            config.band_review_at,
+            config.band_decline_at,
+            VersionLoader.from_settings(get_settings()),
+        )
         self.scored = 0
         self.parked = 0
         self.batches = 0
@@ -144,6 +155,8 @@ class Worker:
         if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
+        self.policy.refresh()  # the policy in force before the first message (the last one if the DB is away)
+        self.policy.start_thread()
         idle_since = time.monotonic()
         try:
             while not self._stopping:
@@ -239,18 +252,21 @@ class Worker:
     def _table(self, parsed: list[_Parsed], now: float) -> pa.Table:
         """Score the messages: their prediction log rows, in order."""
         raw = np.array([p.transaction.features() for p in parsed], dtype=np.float64)
-        probability = self.scorer.predict_proba(raw)
-        bands = bands_for(self.scorer.threshold, self.config.band_review_at, self.config.band_decline_at)
+        in_force = self.policy.current  # one read: bands and challenger of the same moment
+        # Reasons are kept for the rows in review or decline (when the model has a profile to explain with).
+        which: Explain = "attention" if self.scorer.profile is not None else "none"
+        decided = decide(self.scorer, raw, in_force.bands(self.scorer.threshold), which, in_force.challenger)
         waited_ms = np.array([_waited_ms(p.fields, now) for p in parsed])
-        chunk = Chunk(
-            request_ids=[p.request_id for p in parsed], received_at=datetime.now(UTC), source="stream",
+        chunk = log_record(
+            decided,
+            raw,
+            source="stream",
+            request_ids=[p.request_id for p in parsed],
             external_ids=[None if p.transaction.id is None else str(p.transaction.id) for p in parsed],
-            features=raw, probability=probability, is_fraud=probability >= self.scorer.threshold,
-            threshold=self.scorer.threshold, model_version=self.scorer.version,
+            received_at=datetime.now(UTC),
             latency_ms=waited_ms + (time.time() - now) * 1e3,
-            band=bands.assign(probability), review_at=bands.review_at, decline_at=bands.decline_at,
-        )  # fmt: skip
-        return to_table([chunk])
+        )
+        return to_table([chunk], reasons_as="objects")
 
     # Database
 
@@ -259,7 +275,7 @@ class Worker:
         it refuses are isolated and parked, so one poisoned message never blocks the others."""
         refused = self._write(table)
         if refused is None:
-            return table.num_rows
+            return int(table.num_rows)
         log.warning(
             "the database refused %d rows (%s); isolating the bad ones", len(parsed), _first_line(refused)
         )

@@ -19,9 +19,10 @@ from pydantic import SecretStr
 
 from fraudops.data import synthetic
 from fraudops.main import create_app
-from fraudops.ml import artifact, candidates, pipeline
+from fraudops.ml import artifact, candidates
 from fraudops.ml.scorer import Scorer
 from fraudops.ml.split import time_split
+from fraudops.training import pipeline
 from tests.utils import counts, raw_and_labels, upload
 
 # Made per run, so no token is written in the repository.

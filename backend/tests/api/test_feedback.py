@@ -32,7 +32,7 @@ def test_feedback_rejects_a_label_other_than_0_or_1(client):
 
 
 def test_feedback_rows_are_read_by_training(client, session):
-    from fraudops.training import TrainRequest, load_rows
+    from fraudops.training.run import TrainRequest, load_rows
 
     rows = synthetic.generate(60, seed=9).slice(0, 3).to_pylist()
     ids = [a["request_id"] for a in client.post("/api/predict", json=rows).json()]

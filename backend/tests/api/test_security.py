@@ -24,7 +24,7 @@ from fraudops.api.middleware import (
     client_key,
     rate_limits,
 )
-from fraudops.api.routes.batch_charts import spreadsheet_safe
+from fraudops.api.routes.batch_results import spreadsheet_safe
 from fraudops.core.config import Settings
 from fraudops.data import synthetic
 from fraudops.data.schema import FEATURE_COLUMNS

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from fraudops.devtools import free_port
 from tests.deploy.deployfiles import ROOT
+from tests.servers import free_port
 
 BACKEND = ROOT / "backend"
 HEAVY = ("tensorflow", "keras")

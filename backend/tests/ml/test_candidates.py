@@ -6,9 +6,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from fraudops.data import synthetic
-from fraudops.ml import artifact, candidates, features, pipeline
+from fraudops.ml import artifact, candidates, features
 from fraudops.ml.scorer import Scorer
 from fraudops.ml.split import time_split
+from fraudops.training import pipeline
 from tests.utils import raw_and_labels
 
 CARD = artifact.ModelCard(
@@ -27,7 +28,7 @@ def data():
 
 
 def _small_set():
-    from fraudops.ml.mlp import MLPParams
+    from fraudops.ml.fit_options import MLPParams
 
     forest = candidates.random_forest()
     forest.estimator.set_params(n_estimators=10, max_depth=6)
@@ -40,6 +41,8 @@ def _small_set():
             "xgboost+smote", smote_ratio=0.1, n_estimators=40, early_stopping_rounds=10
         ),
         candidates.MLPCandidate(MLPParams(hidden=(16,), max_epochs=3, patience=2)),
+        candidates.LightGBMCandidate(n_estimators=60, early_stopping_rounds=10),
+        candidates.CatBoostCandidate(iterations=60, early_stopping_rounds=10),
     ]
 
 

@@ -12,9 +12,9 @@ from fraudops import crud
 from fraudops.core.config import Settings
 from fraudops.data import synthetic
 from fraudops.ml import artifact, candidates
-from fraudops.ml.pipeline import NotEnoughData
 from fraudops.tables import ModelVersion
-from fraudops.training import AlreadyRunning, TrainRequest, run_training
+from fraudops.training.pipeline import NotEnoughData
+from fraudops.training.run import AlreadyRunning, TrainRequest, run_training
 from tests.utils import read_csv_bytes, upload
 
 pytestmark = pytest.mark.slow
@@ -47,15 +47,32 @@ def test_quick_run_on_postgres_registers_promotes_and_keeps_a_better_champion(
     train_settings = _train_settings(settings, tmp_path)
     all_rows = sum(read_csv_bytes(b).num_rows for b in labeled_batches)
 
-    first = run_training(train_settings, TrainRequest(quick=True, trigger="cli"))
+    first = run_training(train_settings, TrainRequest(quick=True, trigger="cli", folds=2))
 
-    # Rows came from the database, every batch, split by time: validation and test never precede training.
+    # Rows came from the database, every batch, split by time into two prequential folds and the test
+    # window: no fold validates before its training rows, nothing before the test window is tested.
     assert first.data["rows"] == all_rows
-    assert first.data["train"]["time_end"] <= first.data["validation"]["time_start"]
-    assert first.data["validation"]["time_end"] <= first.data["test"]["time_start"]
-    assert {r.name for r in first.results} == {c.name for c in candidates.quick_set()}
+    assert len(first.data["folds"]) == 2
+    for fold in first.data["folds"]:
+        assert fold["train"]["time_end"] <= fold["validation"]["time_start"]
+        assert fold["validation"]["time_end"] <= first.data["test"]["time_start"]
+    assert (
+        first.data["folds"][0]["validation"]["time_end"] <= first.data["folds"][1]["validation"]["time_start"]
+    )
+    # The refit's rows: every row before the test window.
+    assert first.data["train"]["time_end"] <= first.data["test"]["time_start"]
+    assert {r.name for r in first.results if r.kind != "ensemble"} == {c.name for c in candidates.quick_set()}
+    # The ensemble of the top three entered the same selection, as one graph.
+    (ensemble,) = [r for r in first.results if r.kind == "ensemble"]
+    assert ensemble.params["members"] and len(ensemble.params["members"]) == 3
+    # Chosen on the mean validation AUPRC over the folds, its spread shown.
     best = max(first.results, key=lambda r: r.validation["auprc"])
     assert first.best is best
+    for r in first.results:
+        assert r.validation["auprc"] == pytest.approx(np.mean(r.validation["fold_auprc"]))
+        assert r.validation["auprc_std"] == pytest.approx(np.std(r.validation["fold_auprc"]))
+        assert {"recall_at_k", "precision_at_k", "fraud_amount_caught_share"} <= set(r.test)
+    assert first.table()[0]["val_auprc_std"] is not None
     # Registered as version 1, the alias moved, the champion folder written with the served graph.
     assert first.registry_version == "1" and first.promoted
     mlflow = MlflowClient(train_settings.tracking_uri)
@@ -74,6 +91,10 @@ def test_quick_run_on_postgres_registers_promotes_and_keeps_a_better_champion(
     child_files = {f.path for f in mlflow.list_artifacts(best.run_id)}
     assert {"pr_curve.png", "confusion_matrix.png", "model_card.json"} <= child_files
     assert mlflow.get_run(best.run_id).data.metrics["val_auprc"] == pytest.approx(best.validation["auprc"])
+    # Each fold is a step of the candidate run's fold metrics.
+    history = mlflow.get_metric_history(best.run_id, "fold_val_auprc")
+    assert [m.step for m in history] == [1, 2]
+    assert [m.value for m in history] == pytest.approx(best.validation["fold_auprc"])
     # The outcome is recorded for the API.
     session.rollback()
     runs, _ = crud.list_training_runs(session, 0, 10)

@@ -10,10 +10,10 @@ import psycopg
 import pytest
 import redis
 
-from fraudops import devtools
 from fraudops.core.config import Settings
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
+from tests import servers
 from tests.conftest import ADMIN_URL, create_postgres_database, drop_postgres_database
 
 
@@ -45,7 +45,7 @@ def stream_settings(settings: Settings) -> Iterator[Settings]:
 
 @pytest.fixture
 def live_server(stream_settings: Settings) -> Iterator[tuple[str, Settings]]:
-    with devtools.server(server_env(stream_settings)) as (_, port):
+    with servers.server(server_env(stream_settings)) as (_, port):
         yield f"http://127.0.0.1:{port}", stream_settings
 
 

@@ -80,7 +80,7 @@ def test_clean_shutdown_under_load_loses_nothing(stream_settings, replay_csv, en
     """Answered predictions are all in the log after SIGTERM arrives mid-load."""
     import threading
 
-    from fraudops import devtools
+    from tests import servers
     from tests.stream.conftest import server_env
 
     body = json.dumps(pacsv.read_csv(replay_csv).slice(0, 1).to_pylist()[0]).encode()
@@ -103,7 +103,7 @@ def test_clean_shutdown_under_load_loses_nothing(stream_settings, replay_csv, en
                         answered += 1
 
     env = server_env(stream_settings) | {"PREDLOG_FLUSH_SECONDS": "5", "PREDLOG_FLUSH_ROWS": "100000"}
-    with devtools.server(env) as (proc, port):
+    with servers.server(env) as (proc, port):
         threads = [threading.Thread(target=hammer, args=(port,)) for _ in range(4)]
         for t in threads:
             t.start()

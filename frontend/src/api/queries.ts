@@ -1,5 +1,5 @@
 // Server state: every read goes through react-query, keyed here.
-import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions, useQueries, useQuery } from "@tanstack/react-query";
 import { api, ApiError, must, type BatchDrift, type PredictionFilter, type PredictionSort } from "./client";
 
 export const keys = {
@@ -25,20 +25,35 @@ export function useBatches() {
   });
 }
 
-export function useBatch(id: number) {
-  return useQuery({
+// A batch page's reads as options, so the page's data can be asked for while its code is still arriving
+// (features/batch/prefetch.ts) and the hooks below find it in the cache.
+export const batchQuery = (id: number) =>
+  queryOptions({
     queryKey: keys.batch(id),
     queryFn: () => must(api.GET("/api/batches/{batch_id}", { params: { path: { batch_id: id } } })),
     retry: (count, error) => !(error instanceof ApiError && error.status === 404) && count < 2,
   });
-}
 
-export function useCurves(id: number) {
-  return useQuery({
+export const curvesQuery = (id: number) =>
+  queryOptions({
     queryKey: keys.curves(id),
     queryFn: () => must(api.GET("/api/batches/{batch_id}/curves", { params: { path: { batch_id: id } } })),
     staleTime: Infinity, // a stored batch never changes
   });
+
+export const driftQuery = (id: number) =>
+  queryOptions({
+    queryKey: keys.drift(id),
+    queryFn: () => fetchBatchDrift(id),
+    staleTime: Infinity, // recorded once, at upload
+  });
+
+export function useBatch(id: number) {
+  return useQuery(batchQuery(id));
+}
+
+export function useCurves(id: number) {
+  return useQuery(curvesQuery(id));
 }
 
 export function usePredictions(id: number, filter: PredictionFilter, sort: PredictionSort, offset: number, limit: number) {
@@ -82,11 +97,7 @@ function fetchBatchDrift(id: number) {
 }
 
 export function useBatchDrift(id: number) {
-  return useQuery({
-    queryKey: keys.drift(id),
-    queryFn: () => fetchBatchDrift(id),
-    staleTime: Infinity, // recorded once, at upload
-  });
+  return useQuery(driftQuery(id));
 }
 
 /** The drift reports of several batches (the dashboard's drift over time), all or nothing. */

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict
+         * @description Fraud probability, decision and band for one transaction (an object) or many (a list).
+         */
+        post: operations["predict-predict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/batches": {
         parameters: {
             query?: never;
@@ -46,10 +66,15 @@ export interface paths {
          * Delete Batch
          * @description Delete a batch with its rows and predictions.
          */
-        delete: operations["admin-delete_batch"];
+        delete: operations["batches-delete_batch"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Batch
+         * @description Change a batch's role (training or evaluation), tags or visibility; the next training reads the
+         *     training-role batches only.
+         */
+        patch: operations["batches-update_batch"];
         trace?: never;
     };
     "/api/batches/{batch_id}/predictions": {
@@ -61,7 +86,8 @@ export interface paths {
         };
         /**
          * List Batch Predictions
-         * @description A batch's scored rows: all, only the flagged ones, or only the mistakes (needs labels).
+         * @description A batch's scored rows: all, the flagged ones, or the mistakes, false alarms or misses (these need
+         *     labels); one band or all; in file order or by probability or amount either way.
          */
         get: operations["batches-list_batch_predictions"];
         put?: never;
@@ -121,9 +147,94 @@ export interface paths {
         };
         /**
          * Download Batch Predictions
-         * @description A batch's scored rows as CSV (row_number, id, probability, is_fraud, Class), streamed.
+         * @description A batch's scored rows as CSV, streamed: row_number, id, probability, is_fraud, band, reasons (the
+         *     stored top features as `feature contribution; …`), the input columns Time, V1..V28, Amount, Class.
          */
         get: operations["batches-download_batch_predictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/batches/{batch_id}/scorings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Batch Scorings
+         * @description Every scoring of a batch by another model version, oldest first.
+         */
+        get: operations["scorings-list_batch_scorings"];
+        put?: never;
+        /**
+         * Score Batch
+         * @description Score a stored batch with a model version off the request path; poll GET /api/scorings/{id}.
+         */
+        post: operations["scorings-score_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scorings/{scoring_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Scoring
+         * @description One scoring with its progress (rows_done of row_count) and, when done, its metrics.
+         */
+        get: operations["scorings-get_scoring"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare
+         * @description Model versions side by side on the same labeled rows of some batches (or every evaluation batch).
+         */
+        get: operations["scorings-compare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/learning-loop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Learning Loop
+         * @description Every training in order with each champion's figures on the evaluation batches (the holdout).
+         */
+        get: operations["scorings-get_learning_loop"];
         put?: never;
         post?: never;
         delete?: never;
@@ -172,26 +283,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/predict": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Predict
-         * @description Fraud probability, decision and band for one transaction (an object) or many (a list).
-         */
-        post: operations["predict-predict"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/feedback": {
         parameters: {
             query?: never;
@@ -226,6 +317,222 @@ export interface paths {
         get: operations["feedback-label_history"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Queue
+         * @description Every decision in the review or decline band, from batches and live traffic, filtered and paged.
+         */
+        get: operations["review-review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/batch/{batch_id}/{row_number}/reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Batch Row Reasons
+         * @description Reasons for any row of a batch (whatever its band, a missed fraud too), computed now by the served
+         *     model with the same occlusion method as at decision time; with the stored ones and the label history.
+         */
+        get: operations["review-batch_row_reasons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/live/{request_id}/reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live Reasons
+         * @description Reasons for any logged prediction, computed now by the served model (see the batch row's).
+         */
+        get: operations["review-live_reasons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Label Item
+         * @description Label one queue item (or any batch row or logged prediction) fraud or legitimate, with a note. The
+         *     event is kept; the latest label is the row's label, and the row becomes training data.
+         */
+        post: operations["review-label_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Capacity
+         * @description Items a day (live) and per batch that the bands produce, against the review capacity, and the
+         *     precision of the reviewed items among the top k (k = capacity) of each day or batch.
+         */
+        get: operations["review-review_capacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bands
+         * @description The bounds in force for new decisions, where they come from, and every change, newest first.
+         */
+        get: operations["bands-get_bands"];
+        /**
+         * Put Bands
+         * @description Set the review and decline bounds (admin). Recorded with its author and note; applies to new
+         *     decisions only, here at once and in the other processes within a few seconds.
+         */
+        put: operations["bands-put_bands"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bands/suggestion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest Bands
+         * @description The review bound that would fill a daily review capacity on the latest batch (see `rule`).
+         */
+        get: operations["bands-suggest_bands"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/challenger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Challenger
+         * @description The challenger in force (scored in shadow beside the champion) and every change, newest first.
+         */
+        get: operations["challenger-get_challenger"];
+        /**
+         * Put Challenger
+         * @description Designate a registered model version as the shadow challenger, or stop with `null` (admin). The
+         *     version is loaded before the change is recorded, so a challenger in force is one that scores.
+         */
+        put: operations["challenger-put_challenger"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/challenger/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Comparison
+         * @description Champion against challenger on the live rows both scored: AUPRC, recall and precision at each
+         *     model's own threshold on the labeled ones, and the rows where they disagree.
+         */
+        get: operations["challenger-comparison"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/challenger/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote
+         * @description Make the challenger the champion (admin) through the training gate, on the labeled live rows both
+         *     scored: its AUPRC must beat the champion's by the promotion margin (`force` overrides, saying so).
+         *     The champion folder is swapped and hot-loaded: requests in flight finish on the old model.
+         */
+        post: operations["challenger-promote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -307,7 +614,7 @@ export interface paths {
          * Model
          * @description The champion being served: version, kind, threshold and its training metrics.
          */
-        get: operations["health-model"];
+        get: operations["models-model"];
         put?: never;
         post?: never;
         delete?: never;
@@ -327,7 +634,7 @@ export interface paths {
          * Models
          * @description Every model this service has served, newest first; the one serving now is marked champion.
          */
-        get: operations["health-models"];
+        get: operations["models-models"];
         put?: never;
         post?: never;
         delete?: never;
@@ -349,7 +656,7 @@ export interface paths {
          * Reload Model
          * @description Load the champion folder now and swap it in (requests in flight finish on the old model).
          */
-        post: operations["admin-reload_model"];
+        post: operations["models-reload_model"];
         delete?: never;
         options?: never;
         head?: never;
@@ -464,6 +771,108 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuprcInterval */
+        AuprcInterval: {
+            /**
+             * Difference
+             * @description AUPRC(b) - AUPRC(a) on the compared rows
+             */
+            difference: number;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Level */
+            level: number;
+            /**
+             * B Better Share
+             * @description share of bootstrap replicates where b's AUPRC is higher
+             */
+            b_better_share: number;
+            /** Replicates */
+            replicates: number;
+            /**
+             * Skipped
+             * @description replicates without a fraud, left out
+             */
+            skipped: number;
+            /** Seed */
+            seed: number;
+        };
+        /** BandsChange */
+        BandsChange: {
+            /** Id */
+            id: number;
+            /** Review At */
+            review_at: number | null;
+            /** Decline At */
+            decline_at: number | null;
+            /** Actor */
+            actor: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** BandsIn */
+        BandsIn: {
+            /** Review At */
+            review_at: number;
+            /** Decline At */
+            decline_at: number;
+            /** Note */
+            note?: string | null;
+            /**
+             * Actor
+             * @default admin
+             */
+            actor: string;
+        };
+        /** BandsOut */
+        BandsOut: {
+            /** Review At */
+            review_at: number;
+            /** Decline At */
+            decline_at: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "settings" | "admin";
+            /** Threshold */
+            threshold: number;
+            /** Model Version */
+            model_version: string;
+            changed: components["schemas"]["BandsChange"] | null;
+            /** History */
+            history: components["schemas"]["BandsChange"][];
+        };
+        /** BandsSuggestionOut */
+        BandsSuggestionOut: {
+            /** Review At */
+            review_at: number;
+            /** Decline At */
+            decline_at: number;
+            /** Capacity Per Day */
+            capacity_per_day: number;
+            /** Batch Id */
+            batch_id: number;
+            /** Batch Rows */
+            batch_rows: number;
+            /** Days */
+            days: number;
+            /** Target Items */
+            target_items: number;
+            /** Review Items */
+            review_items: number;
+            /** Decline Items */
+            decline_items: number;
+            /** Rule */
+            rule: string;
+        };
         /** BatchCurvesOut */
         BatchCurvesOut: {
             /** Batch Id */
@@ -544,6 +953,73 @@ export interface components {
             bands?: {
                 [key: string]: number;
             } | null;
+            /**
+             * Role
+             * @description training: its labeled rows train the next model; evaluation: never
+             * @default training
+             * @enum {string}
+             */
+            role: "training" | "evaluation";
+            /** Tags */
+            tags?: string[] | null;
+            /**
+             * Hidden
+             * @description hidden batches stay out of the dashboard's charts
+             * @default false
+             */
+            hidden: boolean;
+        };
+        /** BatchScoringOut */
+        BatchScoringOut: {
+            /** Id */
+            id: number;
+            /** Batch Id */
+            batch_id: number;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** Rows Done */
+            rows_done: number;
+            /** Row Count */
+            row_count: number;
+            /**
+             * Threshold
+             * @description the version's own threshold; set when done
+             */
+            threshold: number | null;
+            /** @description when the batch is labeled (both classes) and done */
+            metrics: components["schemas"]["MetricsOut"] | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /**
+         * BatchUpdate
+         * @description What an admin may change on a stored batch; fields left out stay as they are.
+         */
+        BatchUpdate: {
+            /**
+             * Role
+             * @description training: trains the next model; evaluation: never
+             */
+            role?: ("training" | "evaluation") | null;
+            /** Tags */
+            tags?: string[] | null;
+            /**
+             * Hidden
+             * @description hidden batches stay out of the dashboard's charts
+             */
+            hidden?: boolean | null;
         };
         /** BatchUploadOut */
         BatchUploadOut: {
@@ -591,15 +1067,128 @@ export interface components {
                 [key: string]: number;
             } | null;
             /**
+             * Role
+             * @description training: its labeled rows train the next model; evaluation: never
+             * @default training
+             * @enum {string}
+             */
+            role: "training" | "evaluation";
+            /** Tags */
+            tags?: string[] | null;
+            /**
+             * Hidden
+             * @description hidden batches stay out of the dashboard's charts
+             * @default false
+             */
+            hidden: boolean;
+            /**
              * Duplicate
              * @description true when this exact file was stored before; nothing new was stored
              */
             duplicate: boolean;
+            /**
+             * Duplicate Detail
+             * @description on a duplicate: what was returned and what can be done instead
+             */
+            duplicate_detail?: string | null;
+            /**
+             * Rescore Version
+             * @description on a duplicate scored by another model: the serving version, to score the stored batch with through POST /api/batches/{id}/scorings
+             */
+            rescore_version?: string | null;
+        };
+        /** CapacityOut */
+        CapacityOut: {
+            /** Capacity Per Day */
+            capacity_per_day: number;
+            /**
+             * Bands
+             * @description review_at and decline_at in force now
+             */
+            bands: {
+                [key: string]: number;
+            };
+            /** Model Version */
+            model_version: string | null;
+            /**
+             * Days
+             * @description live traffic, per calendar day, newest first
+             */
+            days: components["schemas"]["WorkloadOut"][];
+            /**
+             * Batches
+             * @description uploaded batches, one each, newest first
+             */
+            batches: components["schemas"]["WorkloadOut"][];
+        };
+        /** ChallengerChange */
+        ChallengerChange: {
+            /** Id */
+            id: number;
+            /** Version */
+            version: string | null;
+            /** Actor */
+            actor: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** ChallengerIn */
+        ChallengerIn: {
+            /** Version */
+            version: string | null;
+            /** Note */
+            note?: string | null;
+            /**
+             * Actor
+             * @default admin
+             */
+            actor: string;
+        };
+        /** ChallengerOut */
+        ChallengerOut: {
+            /** Version */
+            version: string | null;
+            /** Scoring */
+            scoring: boolean;
+            /** Error */
+            error: string | null;
+            /** Threshold */
+            threshold: number | null;
+            /** Champion Version */
+            champion_version: string;
+            changed: components["schemas"]["ChallengerChange"] | null;
+            /** History */
+            history: components["schemas"]["ChallengerChange"][];
         };
         /** ClearedOut */
         ClearedOut: {
             /** Deleted */
             deleted: number;
+        };
+        /** ComparisonOut */
+        ComparisonOut: {
+            /** Champion Version */
+            champion_version: string;
+            /** Challenger Version */
+            challenger_version: string | null;
+            /** Rows */
+            rows: number;
+            /** Labeled Rows */
+            labeled_rows: number;
+            /** Labeled Frauds */
+            labeled_frauds: number;
+            /** Comparable */
+            comparable: boolean;
+            /** Reason */
+            reason: string | null;
+            champion: components["schemas"]["SideOut"] | null;
+            challenger: components["schemas"]["SideOut"] | null;
+            disagreements: components["schemas"]["DisagreementsOut"] | null;
         };
         /** Confusion */
         Confusion: {
@@ -657,6 +1246,37 @@ export interface components {
             size_bytes: number;
             /** Description */
             description: string;
+        };
+        /** DisagreementRow */
+        DisagreementRow: {
+            /** Batch Id */
+            batch_id: number;
+            /** Row Number */
+            row_number: number;
+            /** Label */
+            label: number;
+            /** A Probability */
+            a_probability: number;
+            /** B Probability */
+            b_probability: number;
+            /**
+             * Flagged By
+             * @enum {string}
+             */
+            flagged_by: "a" | "b";
+        };
+        /** DisagreementsOut */
+        DisagreementsOut: {
+            /** Rows */
+            rows: number;
+            /** Champion Only */
+            champion_only: number;
+            /** Challenger Only */
+            challenger_only: number;
+            /** Labeled Rows */
+            labeled_rows: number;
+            /** Labeled Frauds */
+            labeled_frauds: number;
         };
         /** DriftReport */
         DriftReport: {
@@ -788,6 +1408,41 @@ export interface components {
              */
             unlabeled: number;
         };
+        /** ItemReasonsOut */
+        ItemReasonsOut: {
+            /** Key */
+            key: string;
+            /** Features */
+            features: {
+                [key: string]: number;
+            };
+            /**
+             * Decided Probability
+             * @description the score stored with the decision
+             */
+            decided_probability: number;
+            /** Decided Band */
+            decided_band: ("approve" | "review" | "decline") | null;
+            /** Decided Model Version */
+            decided_model_version: string;
+            /** Label */
+            label: number | null;
+            /** @description the reasons stored at decision time, when any */
+            stored: components["schemas"]["ReasonsOut"] | null;
+            /**
+             * Model Version
+             * @description the served model, which computed `reasons` now
+             */
+            model_version: string;
+            /**
+             * Probability
+             * @description the served model's score now
+             */
+            probability: number;
+            reasons: components["schemas"]["ReasonsOut"];
+            /** History */
+            history: components["schemas"]["LabelEventOut"][];
+        };
         /** LabelEventOut */
         LabelEventOut: {
             /**
@@ -806,6 +1461,38 @@ export interface components {
             /** Note */
             note: string | null;
         };
+        /** LabelIn */
+        LabelIn: {
+            /** Batch Id */
+            batch_id?: number | null;
+            /** Row Number */
+            row_number?: number | null;
+            /** Request Id */
+            request_id?: string | null;
+            /**
+             * Label
+             * @description the true class: 1 fraud, 0 legitimate
+             */
+            label: number;
+            /** Note */
+            note?: string | null;
+        };
+        /** LabelOut */
+        LabelOut: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: number;
+            /** Previous Label */
+            previous_label: number | null;
+            /**
+             * Changed
+             * @description a different earlier label was replaced
+             */
+            changed: boolean;
+            /** Actor */
+            actor: string;
+        };
         /** Latency */
         Latency: {
             /** P50 */
@@ -821,6 +1508,27 @@ export interface components {
             /** Max */
             max: number;
         };
+        /** LearningLoopOut */
+        LearningLoopOut: {
+            /**
+             * Batch Ids
+             * @description the evaluation batches measured on
+             */
+            batch_ids: number[];
+            /** Rows */
+            rows: number;
+            /** Prevalence */
+            prevalence: number | null;
+            /** Budget K */
+            budget_k: number;
+            /** Points */
+            points: components["schemas"]["LoopPoint"][];
+            /**
+             * Missing
+             * @description versions without scores on those batches yet
+             */
+            missing: string[];
+        };
         /** LogDriftOut */
         LogDriftOut: {
             /** Model Version */
@@ -835,6 +1543,46 @@ export interface components {
              * @description why there is no report
              */
             reason: string | null;
+        };
+        /** LoopPoint */
+        LoopPoint: {
+            /**
+             * Step
+             * @description 0: the first model; then one per training
+             */
+            step: number;
+            /** Training Run Id */
+            training_run_id: number | null;
+            /** Version */
+            version: string;
+            /** Kind */
+            kind: string | null;
+            /**
+             * Trained On
+             * @description batch file names the training read (or its CSV)
+             */
+            trained_on: string[];
+            /** Promoted */
+            promoted: boolean | null;
+            /** Decision */
+            decision: string | null;
+            /**
+             * Champion
+             * @description the champion after this step
+             */
+            champion: string;
+            /**
+             * Auprc
+             * @description the champion's holdout AUPRC; null when not scored yet
+             */
+            auprc: number | null;
+            /** Recall At Budget */
+            recall_at_budget: number | null;
+            /**
+             * Candidate Auprc
+             * @description this step's candidate on the holdout (kept or not)
+             */
+            candidate_auprc: number | null;
         };
         /** MetricsOut */
         MetricsOut: {
@@ -949,6 +1697,13 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** Page[BatchScoringOut] */
+        Page_BatchScoringOut_: {
+            /** Data */
+            data: components["schemas"]["BatchScoringOut"][];
+            /** Count */
+            count: number;
+        };
         /** Page[DeadLetterOut] */
         Page_DeadLetterOut_: {
             /** Data */
@@ -991,11 +1746,35 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** PairComparison */
+        PairComparison: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /**
+             * A Only
+             * @description rows flagged by a only (each at its own threshold)
+             */
+            a_only: number;
+            /** B Only */
+            b_only: number;
+            /** A Only Frauds */
+            a_only_frauds: number;
+            /** B Only Frauds */
+            b_only_frauds: number;
+            /**
+             * Rows
+             * @description the first disagreements, highest score first
+             */
+            rows: components["schemas"]["DisagreementRow"][];
+            interval: components["schemas"]["AuprcInterval"];
+        };
         /**
          * PredictionFilter
          * @enum {string}
          */
-        PredictionFilter: "all" | "flagged" | "mistakes";
+        PredictionFilter: "all" | "flagged" | "mistakes" | "false_alarms" | "misses";
         /** PredictionOut */
         PredictionOut: {
             /**
@@ -1048,9 +1827,24 @@ export interface components {
             label: number | null;
             /** Band */
             band?: ("approve" | "review" | "decline") | null;
-            /** @description for flagged rows: the top features */
+            /** @description for rows flagged or in review or decline: the top features */
             reasons?: components["schemas"]["ReasonsOut"] | null;
+            /**
+             * Amount
+             * @description the transaction's Amount
+             */
+            amount: number;
+            /**
+             * Time
+             * @description Time: seconds from the file's first transaction
+             */
+            time: number;
         };
+        /**
+         * PredictionSort
+         * @enum {string}
+         */
+        PredictionSort: "row" | "probability" | "probability_asc" | "amount" | "amount_asc";
         /** ProblemOut */
         ProblemOut: {
             /**
@@ -1062,6 +1856,20 @@ export interface components {
             column: string | null;
             /** Message */
             message: string;
+        };
+        /** PromotionOut */
+        PromotionOut: {
+            /** Promoted */
+            promoted: boolean;
+            /** Previous Version */
+            previous_version: string | null;
+            /** Version */
+            version: string;
+            /** Reason */
+            reason: string;
+            /** Delta */
+            delta: number | null;
+            comparison: components["schemas"]["ComparisonOut"];
         };
         /** Reason */
         Reason: {
@@ -1133,6 +1941,92 @@ export interface components {
             running: components["schemas"]["TrainingRunOut"] | null;
             last: components["schemas"]["TrainingRunOut"] | null;
         };
+        /** ReviewItemOut */
+        ReviewItemOut: {
+            /**
+             * Key
+             * @description batch:<batch_id>:<row_number> or live:<request_id>
+             */
+            key: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "batch" | "live";
+            /** Batch Id */
+            batch_id: number | null;
+            /** Row Number */
+            row_number: number | null;
+            /** Request Id */
+            request_id: string | null;
+            /**
+             * Id
+             * @description the transaction's own id (external id), when it had one
+             */
+            id: string | null;
+            /** Amount */
+            amount: number;
+            /**
+             * Time
+             * @description seconds from the file's (or stream's) first transaction
+             */
+            time: number;
+            /**
+             * Time Of Day
+             * @description HH:MM: Time modulo a day
+             */
+            time_of_day: string;
+            /** Probability */
+            probability: number;
+            /**
+             * Band
+             * @enum {string}
+             */
+            band: "review" | "decline";
+            /**
+             * Review At
+             * @description the review bound in force for this decision
+             */
+            review_at: number | null;
+            /**
+             * Decline At
+             * @description the decline bound in force for this decision
+             */
+            decline_at: number | null;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /** Label */
+            label: number | null;
+            /** @description stored at decision time, when any */
+            reasons: components["schemas"]["ReasonsOut"] | null;
+        };
+        /**
+         * ReviewOrder
+         * @enum {string}
+         */
+        ReviewOrder: "newest" | "score";
+        /** ReviewQueueOut */
+        ReviewQueueOut: {
+            /** Data */
+            data: components["schemas"]["ReviewItemOut"][];
+            /** Count */
+            count: number;
+            /**
+             * Model Versions
+             * @description every model version that decided a queue item
+             */
+            model_versions: string[];
+        };
+        /**
+         * ReviewSource
+         * @enum {string}
+         */
+        ReviewSource: "batch" | "live";
         /** ScoreDrift */
         ScoreDrift: {
             /** Psi */
@@ -1146,6 +2040,29 @@ export interface components {
              * @enum {string}
              */
             status: "stable" | "moderate" | "drifted";
+        };
+        /** ScoringRequest */
+        ScoringRequest: {
+            /**
+             * Model Version
+             * @description a version listed by GET /api/models
+             */
+            model_version: string;
+        };
+        /** SideOut */
+        SideOut: {
+            /** Version */
+            version: string;
+            /** Threshold */
+            threshold: number;
+            /** Auprc */
+            auprc: number | null;
+            /** Recall At Threshold */
+            recall_at_threshold: number | null;
+            /** Precision At Threshold */
+            precision_at_threshold: number | null;
+            /** Flagged */
+            flagged: number;
         };
         /** StreamMetrics */
         StreamMetrics: {
@@ -1283,6 +2200,105 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /** VersionComparison */
+        VersionComparison: {
+            /** Version */
+            version: string;
+            /** Kind */
+            kind: string | null;
+            /** Auprc */
+            auprc: number;
+            /**
+             * Prevalence
+             * @description the AUPRC of a random model on these rows
+             */
+            prevalence: number;
+            /** Roc Auc */
+            roc_auc: number;
+            /**
+             * Threshold
+             * @description the version's own threshold
+             */
+            threshold: number;
+            /** Precision */
+            precision: number;
+            /** Recall */
+            recall: number;
+            /** F1 */
+            f1: number;
+            /**
+             * Flagged
+             * @description rows at or above the threshold
+             */
+            flagged: number;
+            /**
+             * Budget K
+             * @description rows a reviewer can look at: the top k by this version's score
+             */
+            budget_k: number;
+            /** Recall At Budget */
+            recall_at_budget: number;
+            /** Precision At Budget */
+            precision_at_budget: number;
+            /** Curve */
+            curve: components["schemas"]["CurvePoint"][];
+        };
+        /** VersionsComparisonOut */
+        VersionsComparisonOut: {
+            /** Batch Ids */
+            batch_ids: number[];
+            /**
+             * Rows
+             * @description labeled rows compared (the same for every version)
+             */
+            rows: number;
+            /** Frauds */
+            frauds: number;
+            /** Prevalence */
+            prevalence: number;
+            /** Budget K */
+            budget_k: number;
+            /** Versions */
+            versions: components["schemas"]["VersionComparison"][];
+            /**
+             * Pairs
+             * @description the first version against each other one
+             */
+            pairs: components["schemas"]["PairComparison"][];
+        };
+        /** WorkloadOut */
+        WorkloadOut: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Items
+             * @description decisions in review or decline, as decided
+             */
+            items: number;
+            /**
+             * Items At Current Bands
+             * @description rows the bands in force now would send to review or decline
+             */
+            items_at_current_bands: number;
+            /**
+             * Top K
+             * @description min(capacity, items): what a reviewer gets through, highest scores first
+             */
+            top_k: number;
+            /** Reviewed In Top K */
+            reviewed_in_top_k: number;
+            /** Frauds In Top K */
+            frauds_in_top_k: number;
+            /**
+             * Precision At K
+             * @description frauds / reviewed among the top k (card precision at k over what has been reviewed)
+             */
+            precision_at_k: number | null;
+            /** Over Capacity */
+            over_capacity: boolean;
+        };
         /**
          * TransactionIn
          * @description One transaction with the Kaggle column names, keys in any order; numbers may be numeric strings.
@@ -1370,6 +2386,49 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "predict-predict": {
+        parameters: {
+            query?: {
+                /** @description add the top features behind each score */
+                explain?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransactionIn"] | components["schemas"]["TransactionIn"][];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionOut"] | components["schemas"]["PredictionOut"][];
+                };
+            };
+            /** @description the body is larger than the JSON limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "batches-list_batches": {
         parameters: {
             query?: {
@@ -1407,6 +2466,8 @@ export interface operations {
         parameters: {
             query?: {
                 filename?: string | null;
+                /** @description training (default): its labeled rows train; evaluation: a holdout, never */
+                role?: "training" | "evaluation";
             };
             header?: never;
             path?: never;
@@ -1504,7 +2565,7 @@ export interface operations {
             };
         };
     };
-    "admin-delete_batch": {
+    "batches-delete_batch": {
         parameters: {
             query?: never;
             header?: never;
@@ -1555,11 +2616,69 @@ export interface operations {
             };
         };
     };
+    "batches-update_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a batch id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such batch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "batches-list_batch_predictions": {
         parameters: {
             query?: {
                 filter?: components["schemas"]["PredictionFilter"];
-                sort?: string;
+                sort?: components["schemas"]["PredictionSort"];
+                band?: ("approve" | "review" | "decline") | null;
                 /** @description rows to skip */
                 offset?: number;
                 limit?: number;
@@ -1682,6 +2801,7 @@ export interface operations {
         parameters: {
             query?: {
                 filter?: components["schemas"]["PredictionFilter"];
+                band?: ("approve" | "review" | "decline") | null;
             };
             header?: never;
             path: {
@@ -1707,6 +2827,245 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "scorings-list_batch_scorings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a batch id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BatchScoringOut_"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "scorings-score_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a batch id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoringRequest"];
+            };
+        };
+        responses: {
+            /** @description this batch was scored by that version already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchScoringOut"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchScoringOut"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such batch, or no such model version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a scoring of this batch by that version is running, or its model is not stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "scorings-get_scoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a scoring id */
+                scoring_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchScoringOut"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "scorings-compare": {
+        parameters: {
+            query: {
+                versions: string[];
+                batch_ids?: number[] | null;
+                /** @description every evaluation batch */
+                role?: "evaluation" | null;
+                /** @description review budget; default 1 % of rows */
+                k?: number | null;
+                /** @description bootstrap replicates */
+                n?: number;
+                seed?: number;
+                /** @description disagreement rows listed per pair */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionsComparisonOut"];
+                };
+            };
+            /** @description an unknown batch or model version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a version has not scored a batch yet, or the rows lack one of the classes */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "scorings-get_learning_loop": {
+        parameters: {
+            query?: {
+                batch_ids?: number[] | null;
+                /** @description review budget; default 1 % of rows */
+                k?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearningLoopOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -1786,49 +3145,6 @@ export interface operations {
             };
         };
     };
-    "predict-predict": {
-        parameters: {
-            query?: {
-                /** @description add the top features behind each score */
-                explain?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TransactionIn"] | components["schemas"]["TransactionIn"][];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PredictionOut"] | components["schemas"]["PredictionOut"][];
-                };
-            };
-            /** @description the body is larger than the JSON limit */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     "feedback-send_feedback": {
         parameters: {
             query?: never;
@@ -1884,6 +3200,461 @@ export interface operations {
             };
             /** @description no label was ever given to this prediction */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "review-review_queue": {
+        parameters: {
+            query?: {
+                band?: ("review" | "decline") | null;
+                source?: components["schemas"]["ReviewSource"] | null;
+                model_version?: string | null;
+                amount_min?: number | null;
+                amount_max?: number | null;
+                labeled?: boolean | null;
+                q?: string | null;
+                batch_id?: number | null;
+                order?: components["schemas"]["ReviewOrder"];
+                /** @description rows to skip */
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "review-batch_row_reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a batch id */
+                batch_id: number;
+                /** @description 0-based row of the file */
+                row_number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemReasonsOut"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "review-live_reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemReasonsOut"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "review-label_item": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description who labels; default 'analyst' */
+                "x-actor"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelOut"];
+                };
+            };
+            /** @description no such batch row or logged prediction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "review-review_capacity": {
+        parameters: {
+            query?: {
+                capacity?: number | null;
+                days?: number;
+                batches?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CapacityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "bands-get_bands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BandsOut"];
+                };
+            };
+        };
+    };
+    "bands-put_bands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BandsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BandsOut"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bounds outside [0, 1] or review_at > decline_at */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "bands-suggest_bands": {
+        parameters: {
+            query: {
+                /** @description review items a day */
+                capacity: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BandsSuggestionOut"];
+                };
+            };
+            /** @description no batch to suggest from */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "challenger-get_challenger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengerOut"];
+                };
+            };
+        };
+    };
+    "challenger-put_challenger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengerOut"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such registered model version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the version cannot be loaded, or it is the champion */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "challenger-comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparisonOut"];
+                };
+            };
+        };
+    };
+    "challenger-promote": {
+        parameters: {
+            query?: {
+                /** @description promote even if not better than the champion */
+                force?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no admin token is configured on the server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no challenger, a promotion under way, or the gate kept the champion */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2029,7 +3800,7 @@ export interface operations {
             };
         };
     };
-    "health-model": {
+    "models-model": {
         parameters: {
             query?: never;
             header?: never;
@@ -2049,7 +3820,7 @@ export interface operations {
             };
         };
     };
-    "health-models": {
+    "models-models": {
         parameters: {
             query?: never;
             header?: never;
@@ -2069,7 +3840,7 @@ export interface operations {
             };
         };
     };
-    "admin-reload_model": {
+    "models-reload_model": {
         parameters: {
             query?: never;
             header?: never;

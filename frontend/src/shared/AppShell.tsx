@@ -50,6 +50,16 @@ export function AppShell({ route, children }: { route: Route; children: ReactNod
                   Dashboard
                 </a>
               </li>
+              <li>
+                <a href="#/review" aria-current={current("review")}>
+                  Review
+                </a>
+              </li>
+              <li>
+                <a href="#/score" aria-current={current("score")}>
+                  Score one
+                </a>
+              </li>
             </ul>
           </nav>
           <HealthChip />

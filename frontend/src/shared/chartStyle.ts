@@ -51,6 +51,18 @@ export function xAxisLabel(value: string) {
   return { value, position: "insideBottom" as const, offset: -14, fill: AXIS_TEXT_COLOR, fontSize: 12 };
 }
 
+/** A y axis's title, turned to run up the axis inside its tick area (`right` for a second axis on the right). */
+export function yAxisLabel(value: string, side: "left" | "right" = "left") {
+  return {
+    value,
+    angle: side === "left" ? -90 : 90,
+    position: side === "left" ? ("insideLeft" as const) : ("insideRight" as const),
+    style: { textAnchor: "middle" as const },
+    fill: AXIS_TEXT_COLOR,
+    fontSize: 12,
+  };
+}
+
 /** Ticks of an axis over 0..1 (recall, precision, AUPRC). */
 export const ZERO_TO_ONE_TICKS: readonly number[] = [0, 0.2, 0.4, 0.6, 0.8, 1];
 

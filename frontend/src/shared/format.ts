@@ -7,18 +7,56 @@ export function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined ? DASH : integer.format(n);
 }
 
-/** 0.812345 → "0.812" (metrics between 0 and 1). */
-export function fmtScore(x: number | null | undefined, digits = 3): string {
-  return x === null || x === undefined || Number.isNaN(x) ? DASH : x.toFixed(digits);
+/** How many more digits a figure may grow by so as not to read as an end of its scale it has not reached. */
+const EXTRA_DIGITS = 2;
+
+/**
+ * `x` with `digits` decimals, or up to EXTRA_DIGITS more when rounding would print an end of the scale (`low` or
+ * `high`) that `x` has not reached: 0.99976 of 1 is "0.9998", never "1.000". Closer still, it says which side
+ * of the end it is on: ">0.99999", "<0.00001".
+ */
+function fixedShort(x: number, digits: number, low: number, high: number): string {
+  if (x === low || x === high || x < low || x > high) return x.toFixed(digits);
+  const most = digits + EXTRA_DIGITS;
+  for (let d = digits; d <= most; d += 1) {
+    const text = x.toFixed(d);
+    const shown = Number(text);
+    if (shown !== low && shown !== high) return text;
+  }
+  const step = 10 ** -most;
+  return Number(x.toFixed(most)) === low ? `<${(low + step).toFixed(most)}` : `>${(high - step).toFixed(most)}`;
 }
 
-/** A share as a percentage with enough digits for small rates: 0.00172 → "0.172%", 0.4 → "40.0%". */
+/** 0.812345 → "0.812" (metrics between 0 and 1); never "1.000" or "0.000" for a value short of it. */
+export function fmtScore(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || Number.isNaN(x) ? DASH : fixedShort(x, digits, 0, 1);
+}
+
+/** A decision threshold or band bound (a fraud probability): the same four decimals on every page. */
+export function fmtThreshold(x: number | null | undefined): string {
+  return fmtScore(x, 4);
+}
+
+/**
+ * A share as a percentage with enough digits for small rates: 0.00172 → "0.172%", 0.4 → "40.0%". It never
+ * rounds to "100%" or "0%" unless the share is exactly that: 0.99976 → "99.98%".
+ */
 export function fmtPercent(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return DASH;
   const pct = x * 100;
-  if (pct === 0) return "0%";
+  if (pct === 0 || pct === 100) return `${pct}%`;
   const digits = pct < 1 ? 3 : pct < 10 ? 2 : 1;
-  return `${pct.toFixed(digits)}%`;
+  return `${fixedShort(pct, digits, 0, 100)}%`;
+}
+
+/** The noun for a count, singular for one: (1, "false alarm") → "false alarm", (3, …) → "false alarms". */
+export function noun(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
+}
+
+/** A count with its noun: (1, "false alarm") → "1 false alarm", (2400, …) → "2,400 false alarms". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${fmtInt(n)} ${noun(n, one, many)}`;
 }
 
 /** A fraud probability, readable at both ends of the scale. */

@@ -70,3 +70,26 @@ export function Icon({ name, size = 18 }: { name: keyof typeof PATHS; size?: num
     </svg>
   );
 }
+
+/** What a page looks like while its code arrives: the heading's and two cards' places, nothing that moves. */
+export function PageSkeleton() {
+  return (
+    <div className="page page-skeleton" aria-busy="true" data-testid="page-skeleton">
+      <span className="sr-only" role="status">
+        Loading the page…
+      </span>
+      <div className="page-header">
+        <div className="page-title-block">
+          <Skeleton height={34} width={320} />
+          <Skeleton height={16} width={440} className="skeleton-line" />
+        </div>
+      </div>
+      <div className="card">
+        <Skeleton height={240} />
+      </div>
+      <div className="card">
+        <Skeleton height={160} />
+      </div>
+    </div>
+  );
+}

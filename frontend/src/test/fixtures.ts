@@ -26,6 +26,9 @@ export const labeledBatch: Batch = {
   metrics_reason: null,
   timings: { receive: 0.4, parse_validate: 0.2, score: 0.05, metrics: 0.03, store: 0.6 },
   bands: { review_at: 0.43656, decline_at: 0.87312 },
+  role: "training",
+  tags: null,
+  hidden: false,
 };
 
 export const unlabeledBatch: Batch = {
@@ -40,10 +43,10 @@ export const unlabeledBatch: Batch = {
 };
 
 export const rows: PredictionRow[] = [
-  { row_number: 0, id: null, probability: 0.99, is_fraud: true, label: 1 },
-  { row_number: 1, id: null, probability: 0.95, is_fraud: true, label: 0 },
-  { row_number: 2, id: null, probability: 0.01, is_fraud: false, label: 1 },
-  { row_number: 3, id: null, probability: 0.00001, is_fraud: false, label: 0 },
+  { row_number: 0, id: null, amount: 149.62, time: 0, probability: 0.99, is_fraud: true, label: 1 },
+  { row_number: 1, id: null, amount: 2.69, time: 406, probability: 0.95, is_fraud: true, label: 0 },
+  { row_number: 2, id: null, amount: 378.66, time: 7519, probability: 0.01, is_fraud: false, label: 1 },
+  { row_number: 3, id: null, amount: 123.5, time: 43200, probability: 0.00001, is_fraud: false, label: 0 },
 ];
 
 export const rejected: Rejected = {
@@ -71,6 +74,8 @@ export const OCCLUSION = "occlusion: score change when the feature is set to its
 export const explainedRows: PredictionRow[] = [
   {
     row_number: 12,
+    amount: 1.0,
+    time: 84692,
     id: null,
     probability: 0.97,
     is_fraud: true,
@@ -85,8 +90,8 @@ export const explainedRows: PredictionRow[] = [
       ],
     },
   },
-  { row_number: 13, id: null, probability: 0.6, is_fraud: false, label: 0, band: "review", reasons: null },
-  { row_number: 14, id: null, probability: 0.01, is_fraud: false, label: 0, band: "approve", reasons: null },
+  { row_number: 13, id: null, amount: 240.0, time: 90061, probability: 0.6, is_fraud: false, label: 0, band: "review", reasons: null },
+  { row_number: 14, id: null, amount: 12.99, time: 172000, probability: 0.01, is_fraud: false, label: 0, band: "approve", reasons: null },
 ];
 
 function feature(name: string, psi: number, status: FeatureDrift["status"]): FeatureDrift {

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from fraudops.api.deps import ScorerDep, SessionDep, SettingsDep
-from fraudops.api.routes.batches import answer_ingest
+from fraudops.api.deps import PolicyDep, ScorerDep, SessionDep, SettingsDep
+from fraudops.api.ingest import answer_ingest
 from fraudops.data.splits import SPLIT_NAMES
 from fraudops.data.upload import ReceivedFile
 from fraudops.schemas import BatchUploadOut, DemoFileOut, Page, RejectedOut
@@ -92,7 +92,12 @@ def list_demo_files(settings: SettingsDep) -> Any:
     },
 )
 async def run_demo(
-    name: str, response: Response, session: SessionDep, scorer: ScorerDep, settings: SettingsDep
+    name: str,
+    response: Response,
+    session: SessionDep,
+    scorer: ScorerDep,
+    settings: SettingsDep,
+    policy: PolicyDep,
 ) -> Any:
     """Score one demo file through the same path as an upload and return the batch."""
     path = demo_path(settings.demo_dir, name)
@@ -100,4 +105,6 @@ async def run_demo(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no demo file named {name!r}")
     started = time.perf_counter()
     received = await run_in_threadpool(_received, path)
-    return await answer_ingest(received, response, session, scorer, settings, started)
+    # The holdout is evaluation data: never trained on, whatever happens to it later.
+    role = "evaluation" if name == "holdout" else "training"
+    return await answer_ingest(received, response, session, scorer, policy, started, role)

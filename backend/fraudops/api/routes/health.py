@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import text
 
 from fraudops import crud
-from fraudops.api.deps import ModelsDep, PredictionLogDep, ScorerDep, SessionDep
-from fraudops.schemas import HealthOut, ModelOut, ModelVersionOut, Page
+from fraudops.api.deps import ModelsDep, PredictionLogDep, SessionDep
+from fraudops.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
 
@@ -49,22 +49,3 @@ def health(
         model=model,
         model_version=scorer.version if scorer is not None else None,
     )
-
-
-@router.get("/model", response_model=ModelOut)
-def model(scorer: ScorerDep) -> Any:
-    """The champion being served: version, kind, threshold and its training metrics."""
-    return scorer.card.model_dump()
-
-
-@router.get("/models", response_model=Page[ModelVersionOut])
-def models(session: SessionDep, watcher: ModelsDep) -> Any:
-    """Every model this service has served, newest first; the one serving now is marked champion."""
-    scorer = watcher.scorer
-    rows = [
-        ModelVersionOut.model_validate(m).model_copy(
-            update={"is_champion": scorer is not None and m.version == scorer.version}
-        )
-        for m in crud.list_model_versions(session)
-    ]
-    return Page[ModelVersionOut](data=rows, count=len(rows))

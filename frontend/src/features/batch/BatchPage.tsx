@@ -2,8 +2,9 @@ import { predictionsCsvUrl, type Batch } from "../../api/client";
 import { ApiError } from "../../api/client";
 import { useBatch, useBatchDrift, useCurves } from "../../api/queries";
 import { CHART_HEIGHT } from "../../shared/chartStyle";
-import { fmtDateTime, fmtInt, fmtPercent, fmtSeconds } from "../../shared/format";
+import { fmtDateTime, fmtInt, fmtPercent, fmtSeconds, fmtThreshold, plural } from "../../shared/format";
 import { Card, Icon, Notice, Skeleton } from "../../shared/ui";
+import { ScoreWithPanel } from "../compare/ScoreWithPanel";
 import { DriftBody } from "../monitoring/DriftCard";
 import { ConfusionMatrix } from "./ConfusionMatrix";
 import { bandsOf } from "./decisionData";
@@ -16,7 +17,13 @@ import "./batch.css";
 
 function counts(batch: Batch): FilterCounts {
   const c = batch.metrics?.confusion;
-  return { all: batch.row_count, flagged: batch.flagged_count, mistakes: c ? c.fp + c.fn : null };
+  return {
+    all: batch.row_count,
+    flagged: batch.flagged_count,
+    mistakes: c ? c.fp + c.fn : null,
+    false_alarms: c ? c.fp : null,
+    misses: c ? c.fn : null,
+  };
 }
 
 function Timings({ timings }: { timings: Record<string, number> }) {
@@ -69,7 +76,7 @@ export function BatchPage({ id, duplicate }: { id: number; duplicate: boolean })
             {b ? (
               <>
                 Batch #{b.id} · uploaded {fmtDateTime(b.created_at)} · {fmtInt(b.row_count)} rows
-                {b.fraud_count !== null ? ` · ${fmtInt(b.fraud_count)} frauds (${fmtPercent(b.fraud_count / Math.max(b.row_count, 1))})` : " · no labels"}
+                {b.fraud_count !== null ? ` · ${plural(b.fraud_count, "fraud")} (${fmtPercent(b.fraud_count / Math.max(b.row_count, 1))})` : " · no labels"}
                 {` · ${fmtInt(b.flagged_count)} flagged`}
               </>
             ) : (
@@ -120,7 +127,7 @@ export function BatchPage({ id, duplicate }: { id: number; duplicate: boolean })
             <Skeleton height={CHART_HEIGHT} />
           )}
         </Card>
-        <Card id="confusion" title="Confusion matrix" subtitle={b ? `At threshold ${b.threshold.toFixed(4)}` : "At the model's threshold"}>
+        <Card id="confusion" title="Confusion matrix" subtitle={b ? `At threshold ${fmtThreshold(b.threshold)}` : "At the model's threshold"}>
           {m ? (
             <div style={{ minHeight: CHART_HEIGHT }} className="confusion-wrap">
               <ConfusionMatrix confusion={m.confusion} />
@@ -164,6 +171,8 @@ export function BatchPage({ id, duplicate }: { id: number; duplicate: boolean })
       >
         {b ? <PredictionsTable batchId={id} counts={counts(b)} bands={bands} /> : <Skeleton height={40 * 22} />}
       </Card>
+
+      {b ? <ScoreWithPanel batch={b} duplicate={duplicate} /> : null}
 
       {b ? <Timings timings={b.timings} /> : null}
     </div>

@@ -28,12 +28,12 @@ describe("charts", () => {
       />,
     );
     expect(screen.getByRole("figure")).toHaveAccessibleName(/AUPRC 0\.710 against a random baseline of 0\.170%/);
-    expect(screen.getByRole("figure")).toHaveTextContent("Threshold 0.87");
+    expect(screen.getByRole("figure")).toHaveTextContent("Threshold 0.8700");
   });
 
   it("split the histogram by true class", () => {
     render(<ScoreHistogram bins={bins} threshold={0.6} />);
-    expect(screen.getByRole("figure")).toHaveTextContent("LegitimateFraudThreshold 0.60");
+    expect(screen.getByRole("figure")).toHaveTextContent("LegitimateFraudThreshold 0.6000");
   });
 
   it("fall back to all rows when the file had no labels", () => {

@@ -1,5 +1,5 @@
 import type { Confusion } from "../../api/client";
-import { fmtInt, fmtPercent } from "../../shared/format";
+import { fmtInt, fmtPercent, noun } from "../../shared/format";
 
 function share(part: number, whole: number): string {
   return whole ? fmtPercent(part / whole) : "—";
@@ -38,7 +38,9 @@ export function ConfusionMatrix({ confusion }: { confusion: Confusion }) {
           </th>
           <td className="cell cell-fp" data-testid="confusion-fp">
             <strong>{fmtInt(fp)}</strong>
-            <span>false alarms · {share(fp, legit)}</span>
+            <span>
+              {noun(fp, "false alarm")} · {share(fp, legit)}
+            </span>
           </td>
           <td className="cell cell-tn" data-testid="confusion-tn">
             <strong>{fmtInt(tn)}</strong>

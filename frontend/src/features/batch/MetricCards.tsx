@@ -1,5 +1,5 @@
 import type { Batch } from "../../api/client";
-import { fmtDateTime, fmtInt, fmtLift, fmtPercent, fmtScore, shortVersion, versionBuiltAt } from "../../shared/format";
+import { fmtDateTime, fmtInt, fmtLift, fmtPercent, fmtScore, fmtThreshold, plural, shortVersion, versionBuiltAt } from "../../shared/format";
 import { Skeleton } from "../../shared/ui";
 
 interface Tile {
@@ -26,7 +26,7 @@ export function metricTiles(batch: Batch): Tile[] {
   const threshold: Tile = {
     key: "threshold",
     label: "Threshold",
-    value: fmtScore(batch.threshold, 4),
+    value: fmtThreshold(batch.threshold),
     detail: "flag if score ≥ this",
   };
   if (!m) {
@@ -53,7 +53,7 @@ export function metricTiles(batch: Batch): Tile[] {
     },
     { key: "roc_auc", label: "ROC-AUC", value: fmtScore(m.roc_auc), detail: "0.5 = random ranking" },
     { key: "precision", label: "Precision", value: fmtScore(m.precision), detail: `${fmtInt(tp)} of ${fmtInt(tp + fp)} flagged are fraud` },
-    { key: "recall", label: "Recall", value: fmtScore(m.recall), detail: `${fmtInt(tp)} of ${fmtInt(tp + fn)} frauds caught` },
+    { key: "recall", label: "Recall", value: fmtScore(m.recall), detail: `${fmtInt(tp)} of ${plural(tp + fn, "fraud")} caught` },
     { key: "f1", label: "F1", value: fmtScore(m.f1), detail: "precision and recall in one" },
     threshold,
     version,

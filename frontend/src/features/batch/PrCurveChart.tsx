@@ -1,8 +1,8 @@
 import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { CurvePoint } from "../../api/client";
 import { ChartFigure } from "../../shared/ChartFigure";
-import { ACCENT_COLOR, AXIS_TEXT_COLOR, AXIS_TICK_STYLE, BASELINE_COLOR, CHART_MARGIN, FRAUD_COLOR, GRID_COLOR, GRID_LINE_PROPS, PLOT_PROPS, TOOLTIP_STYLE, xAxisLabel, ZERO_TO_ONE_TICKS } from "../../shared/chartStyle";
-import { fmtPercent, fmtScore } from "../../shared/format";
+import { ACCENT_COLOR, AXIS_TICK_STYLE, BASELINE_COLOR, CHART_MARGIN, FRAUD_COLOR, GRID_COLOR, GRID_LINE_PROPS, PLOT_PROPS, TOOLTIP_STYLE, xAxisLabel, yAxisLabel, ZERO_TO_ONE_TICKS } from "../../shared/chartStyle";
+import { fmtPercent, fmtScore, fmtThreshold } from "../../shared/format";
 
 interface Props {
   points: CurvePoint[];
@@ -14,14 +14,14 @@ interface Props {
 export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
   const summary =
     `Precision–recall curve, AUPRC ${fmtScore(auprc)} against a random baseline of ${fmtPercent(prevalence)}. ` +
-    `At the threshold ${fmtScore(operating.threshold, 4)} the model has recall ${fmtScore(operating.recall)} and precision ${fmtScore(operating.precision)}.`;
+    `At the threshold ${fmtThreshold(operating.threshold)} the model has recall ${fmtScore(operating.recall)} and precision ${fmtScore(operating.precision)}.`;
   return (
     <ChartFigure
       summary={summary}
       legend={[
         { label: "Model", color: ACCENT_COLOR, kind: "line" },
         { label: `Random (${fmtPercent(prevalence)})`, color: BASELINE_COLOR, kind: "dashed" },
-        { label: `Threshold ${fmtScore(operating.threshold, 2)}`, color: FRAUD_COLOR, kind: "dot" },
+        { label: `Threshold ${fmtThreshold(operating.threshold)}`, color: FRAUD_COLOR, kind: "dot" },
       ]}
     >
       <LineChart {...PLOT_PROPS} data={points} margin={CHART_MARGIN}>
@@ -41,8 +41,8 @@ export function PrCurveChart({ points, prevalence, auprc, operating }: Props) {
           ticks={ZERO_TO_ONE_TICKS}
           tick={AXIS_TICK_STYLE}
           stroke={GRID_COLOR}
-          width={40}
-          label={{ value: "Precision", angle: -90, position: "insideLeft", offset: 6, dy: 28, fill: AXIS_TEXT_COLOR, fontSize: 12 }}
+          width={48}
+          label={yAxisLabel("Precision")}
         />
         <Tooltip
           formatter={(value) => fmtScore(Number(value))}

@@ -1,17 +1,31 @@
 import { Fragment, useState } from "react";
-import { predictionsCsvUrl, type PredictionFilter, type PredictionRow, type PredictionSort } from "../../api/client";
-import { usePredictions } from "../../api/queries";
+import type { PredictionRow } from "../../api/client";
 import { fmtInt, fmtProbability } from "../../shared/format";
 import { Icon, Skeleton } from "../../shared/ui";
 import { bandOf, reasonsOf, type Bands } from "./decisionData";
 import { BandBadge, ReasonsList } from "./Reasons";
+import "./table-extra.css";
+import { nextSort, PAGE_SIZE, sortDirection, tableCsvUrl, timeOfDay, useTableRows, type TableBand, type TableFilter, type TableSort } from "./tableQuery";
 
-export const PAGE_SIZE = 20;
+type PredictionFilter = TableFilter;
+type PredictionSort = TableSort;
+const amountFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const DOWNLOAD_NAME: Record<PredictionFilter, string> = {
+  all: "scored rows",
+  flagged: "flagged rows",
+  mistakes: "mistakes",
+  false_alarms: "false alarms",
+  misses: "misses",
+};
+
+export { PAGE_SIZE }; // defined with the table's query (tableQuery.ts), which the page's prefetch shares
 
 export interface FilterCounts {
   all: number;
   flagged: number;
   mistakes: number | null; // null when the batch has no labels
+  false_alarms?: number | null;
+  misses?: number | null;
 }
 
 type Outcome = { label: string; tone: string };
@@ -29,6 +43,8 @@ const FILTERS: { key: PredictionFilter; label: string }[] = [
   { key: "all", label: "All" },
   { key: "flagged", label: "Flagged" },
   { key: "mistakes", label: "Mistakes" },
+  { key: "false_alarms", label: "False alarms" },
+  { key: "misses", label: "Misses" },
 ];
 
 interface ViewProps {
@@ -42,13 +58,15 @@ interface ViewProps {
   error?: string;
   csvUrl: string;
   bands?: Bands | null;
+  band?: TableBand | null;
+  onBand?: (band: TableBand | null) => void;
   onFilter: (filter: PredictionFilter) => void;
   onSort: (sort: PredictionSort) => void;
   onPage: (offset: number) => void;
 }
 
 /** The table itself, driven by props (tested with fixture rows). */
-export function PredictionsTableView({ rows, count, filter, sort, offset, counts, loading, error, csvUrl, bands = null, onFilter, onSort, onPage }: ViewProps) {
+export function PredictionsTableView({ rows, count, filter, sort, offset, counts, loading, error, csvUrl, bands = null, band = null, onBand, onFilter, onSort, onPage }: ViewProps) {
   const labeled = counts.mistakes !== null;
   const showIds = !!rows?.some((r) => r.id !== null);
   // rows whose reasons are open, by row number (they stay open across pages and filters)
@@ -62,10 +80,12 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
   const expected = Math.min(PAGE_SIZE, Math.max(count - offset, 0));
   const first = count === 0 ? 0 : offset + 1;
   const last = Math.min(offset + PAGE_SIZE, count);
-  const columns = 5 + (showIds ? 1 : 0) + (labeled ? 2 : 0);
-  const sortHeader = (key: PredictionSort, label: string, className = "", short?: string) => (
-    <th scope="col" aria-sort={sort === key ? (key === "row" ? "ascending" : "descending") : "none"} className={className}>
-      <button type="button" className={`sort-button ${sort === key ? "is-active" : ""}`} onClick={() => onSort(key)}>
+  const columns = 7 + (showIds ? 1 : 0) + (labeled ? 2 : 0);
+  const pages = Math.max(Math.ceil(count / PAGE_SIZE), 1);
+  const [jump, setJump] = useState("");
+  const sortHeader = (key: "row" | "probability" | "amount", label: string, className = "", short?: string) => (
+    <th scope="col" aria-sort={sortDirection(sort, key)} className={className}>
+      <button type="button" className={`sort-button ${sortDirection(sort, key) !== "none" ? "is-active" : ""}`} onClick={() => onSort(nextSort(sort, key))}>
         {short ? (
           <>
             {/* a phone shows the short label; the full one stays the button's name */}
@@ -77,8 +97,8 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
         ) : (
           label
         )}
-        <Icon name={sort === key ? (key === "row" ? "sortUp" : "sortDown") : "sort"} size={14} />
-        <span className="sr-only">{sort === key ? ", sorted" : ", sort by this column"}</span>
+        <Icon name={sortDirection(sort, key) === "ascending" ? "sortUp" : sortDirection(sort, key) === "descending" ? "sortDown" : "sort"} size={14} />
+        <span className="sr-only">{sortDirection(sort, key) !== "none" ? `, sorted ${sortDirection(sort, key)}` : ", sort by this column"}</span>
       </button>
     </th>
   );
@@ -87,7 +107,8 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
       <div className="rows-toolbar">
         <div className="segmented" role="group" aria-label="Show rows">
           {FILTERS.map((f) => {
-            const n = counts[f.key];
+            // false alarms and misses need labels too; their counts come from the batch when it passes them
+            const n = f.key === "false_alarms" || f.key === "misses" ? (counts.mistakes === null ? null : (counts[f.key] ?? undefined)) : counts[f.key];
             const disabled = n === null;
             return (
               <button
@@ -99,14 +120,26 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
                 onClick={() => onFilter(f.key)}
               >
                 {f.label}
-                <span className="count">{n === null ? "—" : fmtInt(n)}</span>
+                {n === undefined ? null : <span className="count">{n === null ? "—" : fmtInt(n)}</span>}
               </button>
             );
           })}
         </div>
+        {onBand ? (
+          <label className="band-filter">
+            Band{" "}
+            <select aria-label="Band" value={band ?? ""} onChange={(e) => onBand(e.target.value === "" ? null : (e.target.value as TableBand))}>
+              <option value="">All bands</option>
+              <option value="approve">Approve</option>
+              <option value="review">Review</option>
+              <option value="decline">Decline</option>
+            </select>
+          </label>
+        ) : null}
         <a className="btn btn-secondary" href={csvUrl} download>
           <Icon name="download" />
-          Download {filter === "all" ? "scored rows" : filter === "flagged" ? "flagged rows" : "mistakes"} (CSV)
+          Download {DOWNLOAD_NAME[filter]}
+          {band ? ` in ${band}` : ""} (CSV)
         </a>
       </div>
       {error ? <p className="error-text" role="alert">Could not load rows: {error}</p> : null}
@@ -116,6 +149,10 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
             <tr>
               {sortHeader("row", "Row", "col-row")}
               {showIds ? <th scope="col">ID</th> : null}
+              {sortHeader("amount", "Amount", "col-amount")}
+              <th scope="col" className="col-time" title="Time as a time of day (seconds from the file's start)">
+                Time
+              </th>
               {sortHeader("probability", "Fraud probability", "", "Score")}
               <th scope="col" className={labeled ? "col-secondary" : ""}>
                 Decision
@@ -157,6 +194,10 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
                           {fmtInt(r.row_number)}
                         </td>
                         {showIds ? <td className="mono">{r.id ?? "—"}</td> : null}
+                        <td className="mono col-amount">{amountFormat.format(r.amount)}</td>
+                        <td className="mono col-time" title={`Time = ${r.time} s`}>
+                          {timeOfDay(r.time)}
+                        </td>
                         <td>
                           {/* flex inside the cell, not on it: a flex td leaves the table's row lines */}
                           <span className="prob-cell">
@@ -229,6 +270,25 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
           <button type="button" className="btn btn-ghost" disabled={offset + PAGE_SIZE >= count} onClick={() => onPage(offset + PAGE_SIZE)}>
             Next <Icon name="arrowRight" />
           </button>
+          {pages > 1 ? (
+            <form
+              className="page-jump"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const page = Number(jump);
+                if (Number.isInteger(page) && page >= 1 && page <= pages) onPage((page - 1) * PAGE_SIZE);
+              }}
+            >
+              <label>
+                Page{" "}
+                <input type="number" min={1} max={pages} step={1} value={jump} placeholder={String(Math.floor(offset / PAGE_SIZE) + 1)} onChange={(e) => setJump(e.target.value)} /> of{" "}
+                {fmtInt(pages)}
+              </label>
+              <button type="submit" className="btn btn-ghost">
+                Go
+              </button>
+            </form>
+          ) : null}
         </div>
       </nav>
     </div>
@@ -238,9 +298,10 @@ export function PredictionsTableView({ rows, count, filter, sort, offset, counts
 export function PredictionsTable({ batchId, counts, bands = null }: { batchId: number; counts: FilterCounts; bands?: Bands | null }) {
   const [filter, setFilter] = useState<PredictionFilter>("all");
   const [sort, setSort] = useState<PredictionSort>("row");
+  const [band, setBand] = useState<TableBand | null>(null);
   const [offset, setOffset] = useState(0);
-  const query = usePredictions(batchId, filter, sort, offset, PAGE_SIZE);
-  const known = counts[filter] ?? 0;
+  const query = useTableRows(batchId, filter, sort, band, offset, PAGE_SIZE);
+  const known = band === null ? (counts[filter] ?? 0) : 0;
   return (
     <PredictionsTableView
       rows={query.data?.data}
@@ -251,8 +312,13 @@ export function PredictionsTable({ batchId, counts, bands = null }: { batchId: n
       counts={counts}
       loading={query.isFetching}
       error={query.error?.message}
-      csvUrl={predictionsCsvUrl(batchId, filter)}
+      csvUrl={tableCsvUrl(batchId, filter, band)}
       bands={bands}
+      band={band}
+      onBand={(b) => {
+        setBand(b);
+        setOffset(0);
+      }}
       onFilter={(f) => {
         setFilter(f);
         setOffset(0);

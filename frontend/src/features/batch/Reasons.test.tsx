@@ -37,6 +37,8 @@ describe("reasons", () => {
     expect(fills[0]!.style.left).toBe("50%");
     expect(fills[2]!.style.right).toBe("50%"); // negative: to the left of zero
     expect(screen.getByText(OCCLUSION)).toBeInTheDocument();
+    expect(screen.getByTestId("reasons-caption")).toHaveTextContent("occlusion delta");
+    expect(screen.getByTestId("reasons-caption")).toHaveTextContent("need not add up to the score");
   });
 
   it("open from the results table by mouse or keyboard", async () => {

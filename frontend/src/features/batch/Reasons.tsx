@@ -1,13 +1,13 @@
-import { fmtScore } from "../../shared/format";
+import { fmtThreshold } from "../../shared/format";
 import { Skeleton } from "../../shared/ui";
-import { fmtFeatureValue, fmtSigned, type Band, type Bands, type Reasons } from "./decisionData";
+import { fmtFeatureValue, fmtSigned, reasonsCaption, type Band, type Bands, type Reasons } from "./decisionData";
 
 const BAND_LABEL: Record<Band, string> = { approve: "Approve", review: "Review", decline: "Decline" };
 
 function bandRange(band: Band, bands: Bands | null): string {
   if (!bands) return `${BAND_LABEL[band]} band`;
-  const review = fmtScore(bands.review_at, 4);
-  const decline = fmtScore(bands.decline_at, 4);
+  const review = fmtThreshold(bands.review_at);
+  const decline = fmtThreshold(bands.decline_at);
   if (band === "approve") return `Approve band: score below ${review}`;
   if (band === "review") return `Review band: score from ${review} to below ${decline}`;
   return `Decline band: score ${decline} or more`;
@@ -34,13 +34,13 @@ export function BandsStrip({ bands, loading }: { bands: Bands | null; loading: b
       ) : bands ? (
         <ul className="bands-list" aria-label="Decision bands by fraud probability">
           <li>
-            <BandBadge band="approve" bands={bands} /> <span className="mono">&lt; {fmtScore(bands.review_at, 4)}</span>
+            <BandBadge band="approve" bands={bands} /> <span className="mono">&lt; {fmtThreshold(bands.review_at)}</span>
           </li>
           <li>
-            <BandBadge band="review" bands={bands} /> <span className="mono">≥ {fmtScore(bands.review_at, 4)}</span>
+            <BandBadge band="review" bands={bands} /> <span className="mono">≥ {fmtThreshold(bands.review_at)}</span>
           </li>
           <li>
-            <BandBadge band="decline" bands={bands} /> <span className="mono">≥ {fmtScore(bands.decline_at, 4)}</span>
+            <BandBadge band="decline" bands={bands} /> <span className="mono">≥ {fmtThreshold(bands.decline_at)}</span>
           </li>
         </ul>
       ) : (
@@ -56,7 +56,7 @@ export function ReasonsList({ reasons, id }: { reasons: Reasons; id?: string }) 
   return (
     <div className="reasons" id={id} data-testid="reasons">
       <p className="reasons-title">
-        Top features behind this score <span className="muted">· bars to the right push toward fraud, to the left toward legitimate</span>
+        Features that moved this score most <span className="muted">· bars to the right pushed it toward fraud, to the left toward legitimate</span>
       </p>
       <ul className="reasons-list">
         {reasons.top.map((r) => {
@@ -79,6 +79,9 @@ export function ReasonsList({ reasons, id }: { reasons: Reasons; id?: string }) 
           );
         })}
       </ul>
+      <p className="reasons-caption" data-testid="reasons-caption">
+        {reasonsCaption(reasons.method)}
+      </p>
       <p className="reasons-method">
         Method: <span className="mono">{reasons.method}</span>
       </p>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { explainedRows, labeledBatch, OCCLUSION, unlabeledBatch } from "../../test/fixtures";
-import { bandOf, bandsOf, fmtFeatureValue, fmtSigned, reasonsOf } from "./decisionData";
+import { bandOf, bandsOf, fmtFeatureValue, fmtSigned, reasonsCaption, reasonsOf } from "./decisionData";
 
 describe("bands", () => {
   it("reads a row's band and ignores anything else", () => {
@@ -37,6 +37,11 @@ describe("reasons", () => {
     expect(reasonsOf(malformed({ reasons: { top: [{ feature: "V1", value: 1, contribution: 0.1 }] } }))?.method).toBe(
       "unknown method",
     );
+  });
+
+  it("say what the reason numbers are: occlusion deltas, which need not add up to the score", () => {
+    expect(reasonsCaption(OCCLUSION)).toMatch(/^Each number is an occlusion delta: .*training median.*need not add up to the score\.$/);
+    expect(reasonsCaption("shap")).toBe("Each number is the feature's signed contribution to this row's score, by the method named below.");
   });
 
   it("formats signs with a true minus", () => {

@@ -51,6 +51,21 @@ export function reasonsOf(row: Pick<PredictionRow, "reasons">): Reasons | null {
   return { method: typeof reasons.method === "string" ? reasons.method : "unknown method", top };
 }
 
+/**
+ * What a row's reason numbers are, in a sentence for under the list. The server's occlusion method
+ * (monitoring/explain.py) gives each feature the score's drop when that one value is set to its training
+ * median: deltas measured one at a time, not shares of the score, so they need not add up to it.
+ */
+export function reasonsCaption(method: string): string {
+  if (method.startsWith("occlusion")) {
+    return (
+      "Each number is an occlusion delta: how much higher this row's score is than it would be with that one feature " +
+      "set to its training median, the others unchanged. Measured one feature at a time, the deltas need not add up to the score."
+    );
+  }
+  return "Each number is the feature's signed contribution to this row's score, by the method named below.";
+}
+
 const MINUS = "\u2212";
 
 /** A signed number with a true minus sign: 0.5438 → "+0.544", -0.0123 → "−0.012". */

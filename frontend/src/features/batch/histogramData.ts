@@ -31,8 +31,28 @@ export function histogramRows(bins: HistogramBin[]): HistogramRow[] {
   }));
 }
 
-/** The bin label the threshold falls in (the histogram's x axis is categorical). */
-export function binLabelFor(rows: HistogramRow[], value: number): string | undefined {
-  const row = rows.find((r, i) => value >= r.start && (value < r.end || i === rows.length - 1));
-  return row?.label;
+// The bars sit on a categorical axis, one equal slot per bin; a second, numeric axis runs over the same width in
+// bin units (0 at the first bin's start, n at the last bin's end). A value drawn on it lands where it falls
+// inside its bin, not at the bin's middle: a threshold of 0.033 sits two thirds into the 0–0.05 bin.
+
+/** Where `value` sits on the axis, in bin units (i + the fraction of bin i below it); undefined off the bins. */
+export function binPosition(rows: HistogramRow[], value: number): number | undefined {
+  const i = rows.findIndex((r, k) => value >= r.start && (value < r.end || (k === rows.length - 1 && value <= r.end)));
+  const row = rows[i];
+  if (!row) return undefined;
+  const width = row.end - row.start;
+  return i + (width > 0 ? (value - row.start) / width : 0);
+}
+
+/** The value at a bin edge (0 … n): the start of bin i, or the last bin's end. */
+export function edgeValue(rows: HistogramRow[], edge: number): number | undefined {
+  return edge === rows.length ? rows[rows.length - 1]?.end : rows[edge]?.start;
+}
+
+/** Edges to label: every `step`-th one, and always both ends. */
+export function edgeTicks(rows: HistogramRow[], step: number): number[] {
+  const ticks: number[] = [];
+  for (let edge = 0; edge <= rows.length; edge += step) ticks.push(edge);
+  if (ticks[ticks.length - 1] !== rows.length) ticks.push(rows.length);
+  return ticks;
 }

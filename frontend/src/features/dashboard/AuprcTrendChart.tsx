@@ -1,7 +1,7 @@
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import type { Batch } from "../../api/client";
 import { ChartFigure } from "../../shared/ChartFigure";
-import { ACCENT_COLOR, AXIS_TICK_STYLE, BASELINE_COLOR, CHART_MARGIN, GRID_COLOR, GRID_LINE_PROPS, LEGIT_COLOR, PLOT_PROPS, PRIMARY_LINE_PROPS, TOOLTIP_STYLE, xAxisLabel, ZERO_TO_ONE_TICKS } from "../../shared/chartStyle";
+import { ACCENT_COLOR, AXIS_TICK_STYLE, BASELINE_COLOR, CHART_MARGIN, GRID_COLOR, GRID_LINE_PROPS, LEGIT_COLOR, PLOT_PROPS, PRIMARY_LINE_PROPS, TOOLTIP_STYLE, xAxisLabel, yAxisLabel, ZERO_TO_ONE_TICKS } from "../../shared/chartStyle";
 import { fmtDateTime, fmtScore } from "../../shared/format";
 import { trendRows, type TrendRow } from "./trendData";
 
@@ -36,7 +36,8 @@ export function AuprcTrendChart({ batches }: { batches: Batch[] }) {
           ticks={ZERO_TO_ONE_TICKS}
           tick={AXIS_TICK_STYLE}
           stroke={GRID_COLOR}
-          width={48}
+          width={52}
+          label={yAxisLabel("Score (0–1)")}
         />
         <Tooltip
           labelFormatter={(_label, payload) => {

@@ -2,6 +2,7 @@ import { useBatchDrifts, useBatches, useModels, useStreams } from "../../api/que
 import { CHART_HEIGHT } from "../../shared/chartStyle";
 import { fmtInt, fmtPercent, fmtScore } from "../../shared/format";
 import { Card, Skeleton } from "../../shared/ui";
+import { LearningLoopPanel } from "../compare/LearningLoopPanel";
 import { ChampionSummary, ModelVersionsTable } from "../models/ModelsPanel";
 import { DriftTrendChart, RecentDrift } from "../monitoring/DriftTrend";
 import { driftTrendRows } from "../monitoring/monitoringData";
@@ -25,6 +26,8 @@ export function DashboardPage() {
   const champion = models.data?.data.find((m) => m.is_champion);
   const labeled = list?.filter((b) => b.metrics) ?? [];
   const rows = list?.reduce((sum, b) => sum + b.row_count, 0) ?? 0;
+  // The fraud rate is over the rows whose class is known: unlabeled batches count toward neither side.
+  const labeledRows = list?.reduce((sum, b) => sum + (b.fraud_count === null ? 0 : b.row_count), 0) ?? 0;
   const frauds = list?.reduce((sum, b) => sum + (b.fraud_count ?? 0), 0) ?? 0;
   const flagged = list?.reduce((sum, b) => sum + b.flagged_count, 0) ?? 0;
   const latest = labeled[0]?.metrics;
@@ -32,7 +35,11 @@ export function DashboardPage() {
   const stats = [
     { label: "Batches", value: fmtInt(batches.data?.count), detail: `${fmtInt(labeled.length)} with labels` },
     { label: "Rows scored", value: fmtInt(rows), detail: `${fmtInt(flagged)} flagged` },
-    { label: "Known frauds", value: fmtInt(frauds), detail: `fraud rate ${fmtPercent(rows ? frauds / rows : 0)}` },
+    {
+      label: "Known frauds",
+      value: fmtInt(frauds),
+      detail: labeledRows ? `${fmtPercent(frauds / labeledRows)} of labeled rows` : "no labeled rows yet",
+    },
     { label: "Latest AUPRC", value: fmtScore(latest?.auprc), detail: latest ? `prevalence ${fmtPercent(latest.prevalence)}` : "no labeled batch yet" },
   ];
 
@@ -136,6 +143,11 @@ export function DashboardPage() {
           <BatchesTable batches={list} />
         )}
       </Card>
+
+      <LearningLoopPanel />
+      <p>
+        <a href="#/compare?role=evaluation">Compare model versions on the holdout →</a>
+      </p>
 
       <Card id="models" title="Model versions" subtitle="Every model this service has served or training registered, newest first, with its held-out test metrics.">
         {models.data === undefined ? <Skeleton height={96} /> : <ModelVersionsTable models={models.data.data} />}

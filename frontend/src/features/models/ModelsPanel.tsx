@@ -1,6 +1,6 @@
 import type { ModelVersion } from "../../api/client";
 import { numberField } from "../../shared/fields";
-import { fmtDateTime, fmtInt, fmtPercent, fmtScore, shortVersion } from "../../shared/format";
+import { fmtDateTime, fmtInt, fmtPercent, fmtScore, fmtThreshold, plural, shortVersion } from "../../shared/format";
 import { cardMetrics } from "./modelCard";
 import "./models.css";
 
@@ -38,13 +38,13 @@ export function ChampionSummary({ model }: { model: ModelVersion }) {
         </div>
         <div>
           <dt>Threshold</dt>
-          <dd>{fmtScore(model.threshold, 4)}</dd>
+          <dd>{fmtThreshold(model.threshold)}</dd>
           <dd className="muted small">max F1 on validation</dd>
         </div>
         <div>
           <dt>Trained on</dt>
           <dd>{fmtInt(rows)}</dd>
-          <dd className="muted small">rows, {fmtInt(frauds)} frauds</dd>
+          <dd className="muted small">rows, {frauds === undefined ? "—" : plural(frauds, "fraud")}</dd>
         </div>
       </dl>
     </div>
@@ -57,10 +57,11 @@ export function ModelVersionsTable({ models }: { models: ModelVersion[] }) {
       <table className="data-table">
         <thead>
           <tr>
+            {/* the test AUPRC next to the version, so a phone's first screen of the table shows it */}
             <th scope="col">Version</th>
+            <th scope="col" className="num">Test AUPRC</th>
             <th scope="col">Kind</th>
             <th scope="col" className="num">Threshold</th>
-            <th scope="col" className="num">Test AUPRC</th>
             <th scope="col" className="num">Test ROC-AUC</th>
             <th scope="col" className="num">Test recall</th>
             <th scope="col">First served</th>
@@ -74,9 +75,9 @@ export function ModelVersionsTable({ models }: { models: ModelVersion[] }) {
                 <td className="mono" title={m.version}>
                   {shortVersion(m.version)} {m.is_champion ? <span className="badge badge-accent">champion</span> : null}
                 </td>
-                <td>{m.kind.replace(/_/g, " ")}</td>
-                <td className="num mono">{fmtScore(m.threshold, 4)}</td>
                 <td className="num mono">{fmtScore(test.auprc)}</td>
+                <td>{m.kind.replace(/_/g, " ")}</td>
+                <td className="num mono">{fmtThreshold(m.threshold)}</td>
                 <td className="num mono">{fmtScore(test.roc_auc)}</td>
                 <td className="num mono">{fmtScore(test.recall)}</td>
                 <td className={m.first_served_at ? "" : "muted"}>{servedText(m)}</td>

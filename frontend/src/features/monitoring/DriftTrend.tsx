@@ -1,7 +1,7 @@
 import { Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { href } from "../../router";
 import { ChartFigure } from "../../shared/ChartFigure";
-import { ACCENT_COLOR, AXIS_TICK_STYLE, BAR_HOVER_CURSOR, DRIFTED_BAR_FILL, DRIFTED_BAR_STROKE, FRAUD_COLOR, GRID_COLOR, GRID_LINE_PROPS, PLOT_PROPS, PRIMARY_LINE_PROPS, TOOLTIP_STYLE, xAxisLabel } from "../../shared/chartStyle";
+import { ACCENT_COLOR, AXIS_TICK_STYLE, BAR_HOVER_CURSOR, DRIFTED_BAR_FILL, DRIFTED_BAR_STROKE, FRAUD_COLOR, GRID_COLOR, GRID_LINE_PROPS, PLOT_PROPS, PRIMARY_LINE_PROPS, TOOLTIP_STYLE, xAxisLabel, yAxisLabel } from "../../shared/chartStyle";
 import { fmtDateTime, fmtInt } from "../../shared/format";
 import { driftTally, fmtPsi, psiAxis, PSI_FLAG, type DriftTrendRow } from "./monitoringData";
 import "./monitoring.css";
@@ -47,7 +47,8 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           tickFormatter={psiTick}
           tick={AXIS_TICK_STYLE}
           stroke={GRID_COLOR}
-          width={44}
+          width={58}
+          label={yAxisLabel("Largest feature PSI (log)")}
         />
         <YAxis
           yAxisId="count"
@@ -56,7 +57,8 @@ export function DriftTrendChart({ rows }: { rows: DriftTrendRow[] }) {
           allowDecimals={false}
           tick={AXIS_TICK_STYLE}
           stroke={GRID_COLOR}
-          width={28}
+          width={42}
+          label={yAxisLabel("Drifted features", "right")}
         />
         <Tooltip
           cursor={BAR_HOVER_CURSOR}

@@ -3,8 +3,8 @@ import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } fr
 import type { LatencyHistogram, LogDrift, StreamRun } from "../../api/client";
 import { useLogDrift } from "../../api/queries";
 import { ChartFigure } from "../../shared/ChartFigure";
-import { AXIS_TICK_STYLE, BAR_HOVER_CURSOR, CHART_HEIGHT, FRAUD_COLOR, GRID_COLOR, GRID_LINE_PROPS, LATENCY_BAR_COLOR, MEDIAN_MARKER_COLOR, PLOT_PROPS, TOOLTIP_STYLE, xAxisLabel } from "../../shared/chartStyle";
-import { fmtDateTime, fmtInt, fmtPercent, fmtScore } from "../../shared/format";
+import { AXIS_TICK_STYLE, BAR_HOVER_CURSOR, CHART_HEIGHT, FRAUD_COLOR, GRID_COLOR, GRID_LINE_PROPS, LATENCY_BAR_COLOR, MEDIAN_MARKER_COLOR, PLOT_PROPS, TOOLTIP_STYLE, xAxisLabel, yAxisLabel } from "../../shared/chartStyle";
+import { fmtDateTime, fmtInt, fmtPercent, fmtScore, plural } from "../../shared/format";
 import { Skeleton } from "../../shared/ui";
 import { DriftStatusBadge } from "./DriftCard";
 import {
@@ -56,7 +56,7 @@ export function LatencyHistogramChart({ histogram, p50, p99 }: { histogram: Late
           minTickGap={14}
           label={xAxisLabel("Latency in ms (bin lower edge, log bins)")}
         />
-        <YAxis allowDecimals={false} tick={AXIS_TICK_STYLE} stroke={GRID_COLOR} width={40} />
+        <YAxis allowDecimals={false} tick={AXIS_TICK_STYLE} stroke={GRID_COLOR} width={52} label={yAxisLabel("Answers")} />
         <Tooltip
           cursor={BAR_HOVER_CURSOR}
           labelFormatter={(_label, payload) => {
@@ -153,7 +153,7 @@ function RunDetail({ run, drift }: { run: StreamRun; drift: DriftState }) {
           <dt>Traffic</dt>
           <dd>
             {fmtInt(s.sent)} sent in {s.seconds.toFixed(1)} s ({fmtInt(Math.round(s.throughput_rps))} req/s), {fmtInt(s.answered)} answered,{" "}
-            <span className={s.errors ? "error-text" : ""}>{fmtInt(s.errors)} errors</span>
+            <span className={s.errors ? "error-text" : ""}>{plural(s.errors, "error")}</span>
           </dd>
         </div>
         <div>
@@ -164,7 +164,8 @@ function RunDetail({ run, drift }: { run: StreamRun; drift: DriftState }) {
                 precision {fmtScore(quality.precision)} · recall {fmtScore(quality.recall)} · F1 {fmtScore(quality.f1)}
                 <span className="muted small">
                   {" "}
-                  ({fmtInt(c.tp)} caught, {fmtInt(c.fn)} missed, {fmtInt(c.fp)} false alarms, {fmtInt(c.tn)} correct passes{quality.note ? `; ${quality.note}` : ""})
+                  ({fmtInt(c.tp)} caught, {fmtInt(c.fn)} missed, {plural(c.fp, "false alarm")}, {plural(c.tn, "correct pass", "correct passes")}
+                  {quality.note ? `; ${quality.note}` : ""})
                 </span>
               </>
             ) : (

@@ -33,6 +33,18 @@ describe("ProblemList", () => {
     const cells = screen.getAllByRole("cell").map((c) => c.textContent);
     expect(cells).toEqual(["3", "V3", "not a number: 'abc'", "5", "Amount", "must be ≥ 0"]);
   });
+
+  it("shows the problems in reading order, whatever order they arrive in", () => {
+    render(<ProblemList filename="broken.csv" rejected={{ ...rejected, problems: [...rejected.problems].reverse() }} />);
+    expect(screen.getAllByRole("cell").map((c) => c.textContent)[0]).toBe("3");
+  });
+
+  it("says in one sentence that a file is not a CSV at all", () => {
+    const notText = { detail: "", total: 1, problems: [{ line: 1, column: null, message: "the file is not UTF-8 text (is it a CSV file?)" }] };
+    render(<ProblemList filename="photo.png" rejected={notText} />);
+    expect(screen.getByRole("alert")).toHaveTextContent("photo.png is not a CSV file that can be scored: the file is not UTF-8 text");
+    expect(screen.queryByRole("table")).toBeNull();
+  });
 });
 
 describe("DemoPicker", () => {
