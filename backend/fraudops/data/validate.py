@@ -132,7 +132,10 @@ class _Piece:
 def read_header(path: Path) -> list[str]:
     """Column names from the first line; rejects an empty, binary or malformed header."""
     with _mapped(path) as data:
-        return _header(data)[0]
+        names, _, missing = _header(data)
+    if missing:
+        raise CsvRejected(missing)
+    return names
 
 
 def numeric_names(names: list[str]) -> list[str]:
@@ -142,11 +145,15 @@ def numeric_names(names: list[str]) -> list[str]:
 def parse_batch(path: Path, piece_bytes: int = PIECE_BYTES) -> ParsedBatch:
     """Return the batch's typed columns or raise CsvRejected listing what is wrong and where."""
     with _mapped(path) as data:
-        names, start = _header(data)
+        names, start, missing = _header(data)
         end = _content_end(data, start)
         if end <= start:
-            raise CsvRejected([Problem(2, None, "the file has a header but no rows")])
+            raise CsvRejected([*missing, Problem(2, None, "the file has a header but no rows")])
+        # A missing column is reported with the rows' own problems, in reading order, so one upload
+        # tells the user everything (the rows are still checked in the columns that are there).
         found = _Found(names)
+        for problem in missing:
+            found.add(problem.line, problem.column, problem.message)
         pieces: list[_Piece] = []
         line = 2
         for a, b in _pieces(data, start, end, piece_bytes):
@@ -174,8 +181,10 @@ def _mapped(path: Path) -> Iterator[_Bytes]:
                 mapped.close()
 
 
-def _header(data: _Bytes) -> tuple[list[str], int]:
-    """Column names from line 1 and the offset where line 2 starts."""
+def _header(data: _Bytes) -> tuple[list[str], int, list[Problem]]:
+    """Column names from line 1, the offset where line 2 starts, and the required columns it lacks.
+
+    Raises CsvRejected for a header the rows cannot be read under (unreadable, unknown or repeated names)."""
     head = bytes(data[:_HEADER_MAX_BYTES])
     if not head.strip(b" \t\r\n") and len(data) <= _HEADER_MAX_BYTES:
         raise _at_line_1("the file is empty")
@@ -201,9 +210,10 @@ def _header(data: _Bytes) -> tuple[list[str], int]:
     except csv.Error as error:
         raise _at_line_1(f"the header could not be read as CSV: {error}") from None
     problems = _header_problems(names)
-    if problems:
+    missing = [p for p in problems if p.message == MISSING_COLUMN]
+    if len(missing) < len(problems):
         raise CsvRejected(problems)
-    return names, end + 1
+    return names, end + 1, missing
 
 
 def _at_line_1(message: str) -> CsvRejected:
@@ -218,6 +228,9 @@ def _refuse_known_binary(head: bytes) -> None:
         raise _at_line_1("the file is gzip-compressed: upload the CSV file itself")
     if head.startswith(b"PK\x03\x04"):
         raise _at_line_1("the file is a ZIP archive (an Excel workbook?): upload a CSV file")
+
+
+MISSING_COLUMN = "required column is missing"
 
 
 def _header_problems(names: list[str]) -> list[Problem]:
@@ -236,7 +249,7 @@ def _header_problems(names: list[str]) -> list[Problem]:
         seen.setdefault(name, position)
     for required in FEATURE_COLUMNS:
         if required not in seen:
-            problems.append(Problem(1, required, "required column is missing"))
+            problems.append(Problem(1, required, MISSING_COLUMN))
     return problems
 
 
