@@ -1,7 +1,8 @@
 import type { ModelVersion } from "../../api/client";
 import { numberField } from "../../shared/fields";
 import { fmtDateTime, fmtInt, fmtPercent, fmtScore, fmtThreshold, plural, shortVersion } from "../../shared/format";
-import { cardMetrics } from "./modelCard";
+import { cardCalibration, cardMetrics } from "./modelCard";
+import { ReliabilityChart } from "./ReliabilityChart";
 import "./models.css";
 
 /** When a version served, or why it never has (training registers every best candidate; the gate promotes). */
@@ -16,6 +17,7 @@ export function ChampionSummary({ model }: { model: ModelVersion }) {
   const validation = cardMetrics(model.metrics, "validation");
   const rows = numberField(model.training, "rows");
   const frauds = numberField(model.training, "frauds");
+  const calibration = cardCalibration(model.metrics);
   return (
     <div className="champion" data-testid="champion">
       <p className="champion-version mono" title={model.version}>
@@ -47,6 +49,17 @@ export function ChampionSummary({ model }: { model: ModelVersion }) {
           <dd className="muted small">rows, {frauds === undefined ? "—" : plural(frauds, "fraud")}</dd>
         </div>
       </dl>
+      {calibration ? (
+        <div className="calibration" data-testid="calibration">
+          <p className="muted small">
+            Scores calibrated ({calibration.method}) on validation: Brier score {fmtScore(calibration.brier, 4)}, before calibration{" "}
+            {fmtScore(calibration.brier_before, 4)}. On the diagonal a score means what it says.
+          </p>
+          {calibration.reliability.length ? <ReliabilityChart calibration={calibration} /> : null}
+        </div>
+      ) : (
+        <p className="muted small">This model was exported before calibration: its scores rank well but are not probabilities.</p>
+      )}
     </div>
   );
 }

@@ -20,3 +20,36 @@ export function cardMetrics(metrics: Record<string, unknown>, split: "validation
   }
   return out;
 }
+
+export interface ReliabilityBin {
+  mean_predicted: number;
+  fraud_rate: number;
+  rows: number;
+}
+
+export interface CardCalibration {
+  method: string;
+  brier?: number;
+  brier_before?: number;
+  reliability: ReliabilityBin[];
+}
+
+/** The calibration training folded into the served graph (metrics.calibration), or null for a model
+ * exported before calibration existed. */
+export function cardCalibration(metrics: Record<string, unknown>): CardCalibration | null {
+  const part = metrics["calibration"];
+  if (!part || typeof part !== "object") return null;
+  const c = part as Record<string, unknown>;
+  if (typeof c.method !== "string") return null;
+  const bins = Array.isArray(c.reliability) ? c.reliability : [];
+  const reliability = bins.filter(
+    (b): b is ReliabilityBin =>
+      !!b && typeof b === "object" && ["mean_predicted", "fraud_rate", "rows"].every((k) => typeof (b as Record<string, unknown>)[k] === "number"),
+  );
+  return {
+    method: c.method,
+    brier: typeof c.brier === "number" ? c.brier : undefined,
+    brier_before: typeof c.brier_before === "number" ? c.brier_before : undefined,
+    reliability,
+  };
+}
