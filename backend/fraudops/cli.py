@@ -86,6 +86,10 @@ def train(
     folds: Annotated[
         int | None, typer.Option(min=1, max=12, help="prequential time folds (default TRAIN_FOLDS, 4)")
     ] = None,
+    search_seconds: Annotated[
+        float | None,
+        typer.Option(min=0, help="seconds of boosted-model tuning (default TRAIN_SEARCH_SECONDS)"),
+    ] = None,
     seed: int = 0,
 ) -> None:
     """Train the candidates on every labeled row, log them to MLflow, register the best and promote it
@@ -95,7 +99,14 @@ def train(
 
     settings = get_settings()
     request = TrainRequest(
-        csv=csv, quick=quick, force=force, dry_run=dry_run, gap=gap, seed=seed, folds=folds
+        csv=csv,
+        quick=quick,
+        force=force,
+        dry_run=dry_run,
+        gap=gap,
+        seed=seed,
+        folds=folds,
+        search_seconds=search_seconds,
     )
     try:
         with RichReporter(console) as reporter:

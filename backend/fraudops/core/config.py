@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # fraud and a weighted uniform sample of the legitimate rows (0: never sample).
     train_folds: int = Field(default=4, ge=1, le=12)
     train_max_legit_rows: int = Field(default=1_000_000, ge=0)
+    # Optuna search of the boosted candidates' hyperparameters (training/search.py): seconds in all, split
+    # evenly across them (0 turns it off; `--quick` skips it), at most train_search_trials per candidate.
+    train_search_seconds: float = Field(default=300.0, ge=0)
+    train_search_trials: int = Field(default=40, ge=1)
     # How often the API checks the model folder for a new champion (0 turns the watcher off).
     model_poll_seconds: float = Field(default=5.0, ge=0)
     # Automatic retraining (off unless turned on): when this many labeled rows later than the champion's

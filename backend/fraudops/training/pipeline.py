@@ -24,7 +24,7 @@ from fraudops.ml.scorer import Scorer
 from fraudops.ml.split import Prequential, TimeSplit, prequential_split, time_split
 from fraudops.ml.threshold import max_f1_threshold
 from fraudops.monitoring import profile as reference_profile
-from fraudops.training import gate, prequential
+from fraudops.training import gate, prequential, search
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,10 @@ class Options:
     # The model version store (ml/version_store.py): every registered version is kept there, promoted or
     # not, so it can score stored batches later. None keeps nothing.
     store_dir: Path | None = None
+    # The boosted candidates' hyperparameter search (training/search.py): seconds in all, split across
+    # them (0: none), and at most this many trials per candidate.
+    search_seconds: float = 0.0
+    search_trials: int = 40
 
 
 @dataclass
@@ -569,6 +573,7 @@ def run(
     )
     commit = tracking.git_commit()
     results: list[CandidateResult] = []
+    search_budget = search.budget_per_candidate(candidates, options.search_seconds)
     parent_tags = {"fraudops.kind": "training", "git_commit": commit, "dry_run": str(options.dry_run)}
     with tracker.run(f"train-{datetime.now(UTC):%Y%m%dT%H%M%S}", tags=parent_tags) as parent_run_id:
         tracker.log_params(
@@ -583,6 +588,7 @@ def run(
                 "fold_validation": options.validation,
                 "budget_k": options.budget_k,
                 "max_legit_rows": options.max_legit_rows,
+                "search_seconds": options.search_seconds,
                 "train_rows": data["train"]["rows"],
                 "validation_rows": data["validation"]["rows"],
                 "test_rows": data["test"]["rows"],
@@ -595,6 +601,13 @@ def run(
         for index, candidate in enumerate(candidates):
             reporter.candidate_started(index, candidate)
             with tracker.run(candidate.name, nested=True, tags={"kind": candidate.kind}) as run_id:
+                chosen = candidate  # or the search's best parameters, as the same candidate
+                if search_budget > 0 and search.is_boosted(candidate):
+                    search_options = search.SearchOptions(search_budget, options.search_trials, options.seed)
+                    chosen = search.tune(
+                        candidate, raw, y, split, sample, options.budget_k, search_options, tracker,
+                        reporter.stage,
+                    ).candidate  # fmt: skip
 
                 def on_fold(i: int, m: dict[str, Any], name: str = candidate.name) -> None:
                     tracker.log_metrics(_fold_metrics(m), step=i + 1)
@@ -606,10 +619,10 @@ def run(
                     reporter.epoch(c, e, m, logs)
 
                 folds = prequential.cross_validate(
-                    candidate, raw, y, split, sample, options.budget_k, on_epoch, on_fold
+                    chosen, raw, y, split, sample, options.budget_k, on_epoch, on_fold
                 )
                 result, fitted = evaluate_refit(
-                    candidate, folds, rows, raw_test, y_test, data, reporter, options.budget_k
+                    chosen, folds, rows, raw_test, y_test, data, reporter, options.budget_k
                 )
                 result.run_id = run_id
                 _log_candidate(tracker, result, fitted)

@@ -45,6 +45,8 @@ class TrainRequest:
     seed: int = 0
     # Prequential folds; None: the setting (TRAIN_FOLDS), one with `quick`.
     folds: int | None = None
+    # The boosted candidates' search budget in seconds; None: TRAIN_SEARCH_SECONDS, none with `quick`.
+    search_seconds: float | None = None
 
     def options(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -98,6 +100,13 @@ def load_rows(request: TrainRequest, session: Session | None) -> tuple[np.ndarra
     return raw, y, source
 
 
+def search_seconds(settings: Settings, request: TrainRequest) -> float:
+    """The search budget: none with `quick`, else the request's, else the setting."""
+    if request.quick:
+        return 0.0
+    return settings.train_search_seconds if request.search_seconds is None else request.search_seconds
+
+
 def run_training(
     settings: Settings,
     request: TrainRequest,
@@ -143,6 +152,8 @@ def run_training(
                     budget_k=settings.review_capacity_per_day,
                     max_legit_rows=settings.train_max_legit_rows or None,
                     seed=request.seed,
+                    search_seconds=search_seconds(settings, request),
+                    search_trials=settings.train_search_trials,
                 )
                 pick = candidate_sets.quick_set if request.quick else candidate_sets.full_set
                 chosen = candidates or pick(request.seed)
