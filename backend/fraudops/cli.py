@@ -10,6 +10,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from fraudops.core.config import get_settings
+from fraudops.data.synthetic import NEW_PATTERN_FROM
 
 app = typer.Typer(help="fraudops: credit-card fraud detection.", no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
@@ -36,7 +37,7 @@ def synth(
     drift: Annotated[float, typer.Option(help="how far (in std units) V1..V3 move across the file")] = 0.3,
     new_pattern_from: Annotated[
         float, typer.Option(min=0, max=1, help="time share before a new fraud pattern appears (1: never)")
-    ] = 0.4,
+    ] = NEW_PATTERN_FROM,
 ) -> None:
     """Write a synthetic file in the exact creditcard.csv layout (reproducible for a given seed)."""
     from fraudops.data import synthetic
@@ -302,6 +303,9 @@ def scenario(
     database_url: Annotated[str, typer.Option(help="empty: a SQLite file in the work folder")] = "",
     full: Annotated[bool, typer.Option(help="the full candidate set (default: --quick's)")] = False,
     budget: Annotated[int | None, typer.Option(min=1, help="review budget in rows (default 1 %)")] = None,
+    new_pattern_from: Annotated[
+        float, typer.Option(min=0, max=1, help="when the synthetic new fraud pattern starts (1: none)")
+    ] = NEW_PATTERN_FROM,
 ) -> None:
     """The learning loop: a first model on initial_train, stream_1..3 uploaded with a training after
     each, the holdout scored by every model; prints each champion's holdout figures."""
@@ -319,6 +323,7 @@ def scenario(
             source=source,
             database_url=database_url,
             budget=budget,
+            new_pattern_from=None if new_pattern_from >= 1 else new_pattern_from,
         )
         loop = run(options, progress=console.print)
     rows_out = table_rows(loop)

@@ -24,6 +24,7 @@ from fraudops.core.db import make_engine
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.crud import scorings as crud_scorings
 from fraudops.data.splits import SPLIT_NAMES, write_splits
+from fraudops.data.synthetic import NEW_PATTERN_FROM
 from fraudops.data.upload import ReceivedFile
 from fraudops.ml.scorer import Scorer
 from fraudops.monitoring.bands import bands_for
@@ -46,6 +47,8 @@ class ScenarioOptions:
     source: Path | None = None  # a labeled CSV instead of synthetic data
     database_url: str = ""  # empty: a SQLite file in workdir
     budget: int | None = None  # review budget in rows; default 1 % of the holdout
+    # The synthetic world's new fraud pattern, as `fraudops synth` makes it by default (None: off).
+    new_pattern_from: float | None = NEW_PATTERN_FROM
 
 
 def settings_for(options: ScenarioOptions) -> Settings:
@@ -152,7 +155,10 @@ def _splits(options: ScenarioOptions, progress: Callable[[str], None]) -> dict[s
 
             source = options.workdir / "synthetic.csv"
             progress(f"generating {options.rows:,} synthetic rows (seed {options.seed})")
-            synthetic.write_csv(synthetic.generate(options.rows, seed=options.seed), source)
+            table = synthetic.generate(
+                options.rows, seed=options.seed, new_pattern_from=options.new_pattern_from
+            )
+            synthetic.write_csv(table, source)
         for part in write_splits(source, folder, options.initial_rows):
             progress(f"{part.name}: {part.rows:,} rows, {part.frauds} frauds")
     return {name: folder / f"{name}.csv" for name in SPLIT_NAMES}
