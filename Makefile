@@ -7,6 +7,8 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 FRAUDOPS := $(BIN)/fraudops
 STAMP := $(VENV)/.installed
+# Full MLflow (for its UI) in a venv of its own: it pins pyarrow<26, the app has mlflow-skinny and pyarrow 26.
+MLFLOW_VENV ?= var/mlflow-ui
 NPM ?= npm
 FRONTEND := frontend
 FRONTEND_DEPS := $(FRONTEND)/node_modules/.package-lock.json
@@ -30,8 +32,9 @@ $(STAMP): backend/pyproject.toml backend/constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c backend/constraints.txt -e "backend[train,dev]"
 	touch $@
 
-## test: lint, then every test (PostgreSQL tests use their own database on 127.0.0.1:5432)
-test: install lint
+## test: lint, then every test (PostgreSQL tests use their own database on 127.0.0.1:5432; the MLflow UI's
+## own venv is built first so its test runs)
+test: install lint $(MLFLOW_VENV)/.installed
 	cd backend && ../$(BIN)/python -m pytest
 	$(MAKE) frontend-test
 
@@ -50,7 +53,6 @@ train: install
 
 ## mlflow: MLflow's own UI on the training store (MLFLOW_TRACKING_URI, else var/mlflow/mlflow.db) at http://$(HOST):$(MLFLOW_PORT);
 ## full mlflow lives in its own venv (var/mlflow-ui): it pins pyarrow<26, the app's venv has mlflow-skinny and pyarrow 26
-MLFLOW_VENV ?= var/mlflow-ui
 MLFLOW_PORT ?= 5000
 mlflow: $(MLFLOW_VENV)/.installed
 	$(MLFLOW_VENV)/bin/mlflow server --host $(HOST) --port $(MLFLOW_PORT) --workers 1 \

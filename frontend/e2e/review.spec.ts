@@ -44,6 +44,26 @@ interface Item {
 }
 
 test("a reviewer labels five items by keyboard and the labels become training rows", async ({ page }) => {
+  // A review band wide enough to queue more than five rows of a 4,000-row slice whatever model the setup
+  // trained (it applies to new decisions only, so the batch is uploaded after it); restored at the end.
+  const admin = { Authorization: `Bearer ${process.env.E2E_ADMIN_TOKEN ?? ""}` };
+  const inForce = (await (await page.request.get("/api/bands")).json()) as { review_at: number; decline_at: number };
+  const widened = await page.request.put("/api/bands", {
+    headers: admin,
+    data: { review_at: Math.min(0.01, inForce.decline_at), decline_at: inForce.decline_at, note: "e2e: review queue test" },
+  });
+  expect(widened.status(), await widened.text()).toBe(200);
+  try {
+    await labelFiveByKeyboard(page);
+  } finally {
+    await page.request.put("/api/bands", {
+      headers: admin,
+      data: { review_at: inForce.review_at, decline_at: inForce.decline_at, note: "e2e: restored" },
+    });
+  }
+});
+
+async function labelFiveByKeyboard(page: Page): Promise<void> {
   const upload = await page.request.post("/api/batches", {
     multipart: { file: { name: "review-unlabeled.csv", mimeType: "text/csv", buffer: unlabeledCsv() } },
   });
@@ -133,7 +153,7 @@ test("a reviewer labels five items by keyboard and the labels become training ro
   await page.setViewportSize(PHONE);
   await noSidewaysScroll(page);
   await shot(page, "batch-table-390x844");
-});
+}
 
 test("one transaction pasted into the form is scored with its band and reasons", async ({ page }) => {
   const line = readFileSync(dataFile("holdout.csv"), "utf8").split("\n")[1] ?? "";
