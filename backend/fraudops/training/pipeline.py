@@ -404,12 +404,16 @@ def fit_checked(
     return fitted, scorer, _parity(candidate.name, scorer, fitted, rows.raw_val), train_seconds
 
 
+class ExportMismatch(RuntimeError):
+    """A candidate's ONNX graph disagrees with its native model: never shipped, left out of the choice."""
+
+
 def _parity(name: str, scorer: Scorer, fitted: Fitted, raw: np.ndarray) -> dict[str, float]:
-    """The served graph against the native model on `raw`; raises when they disagree."""
+    """The served graph against the native model on `raw`; raises ExportMismatch when they disagree."""
     diff = np.abs(scorer.predict_proba(raw) - np.asarray(fitted.predict_native(raw), dtype=np.float64))
     parity = {"max_abs_diff": float(diff.max()), "mismatch_rate": float(np.mean(diff > PARITY_TOLERANCE))}
     if parity["mismatch_rate"] > PARITY_MAX_MISMATCH_RATE:
-        raise RuntimeError(
+        raise ExportMismatch(
             f"{name}: the ONNX export disagrees with the native model on "
             f"{parity['mismatch_rate']:.2%} of validation rows (max {parity['max_abs_diff']:.2e})"
         )
@@ -598,34 +602,44 @@ def run(
             }
         )
         tracker.log_dict(data, "data.json")
+        excluded: list[dict[str, str]] = []
         for index, candidate in enumerate(candidates):
             reporter.candidate_started(index, candidate)
-            with tracker.run(candidate.name, nested=True, tags={"kind": candidate.kind}) as run_id:
-                chosen = candidate  # or the search's best parameters, as the same candidate
-                if search_budget > 0 and search.is_boosted(candidate):
-                    search_options = search.SearchOptions(search_budget, options.search_trials, options.seed)
-                    chosen = search.tune(
-                        candidate, raw, y, split, sample, options.budget_k, search_options, tracker,
-                        reporter.stage,
-                    ).candidate  # fmt: skip
+            try:
+                with tracker.run(candidate.name, nested=True, tags={"kind": candidate.kind}) as run_id:
+                    chosen = candidate  # or the search's best parameters, as the same candidate
+                    if search_budget > 0 and search.is_boosted(candidate):
+                        search_options = search.SearchOptions(
+                            search_budget, options.search_trials, options.seed
+                        )
+                        chosen = search.tune(
+                            candidate, raw, y, split, sample, options.budget_k, search_options, tracker,
+                            reporter.stage,
+                        ).candidate  # fmt: skip
 
-                def on_fold(i: int, m: dict[str, Any], name: str = candidate.name) -> None:
-                    tracker.log_metrics(_fold_metrics(m), step=i + 1)
-                    reporter.stage(
-                        f"    {name} fold {i + 1}/{options.folds}: validation AUPRC {m['auprc']:.4f}"
+                    def on_fold(i: int, m: dict[str, Any], name: str = candidate.name) -> None:
+                        tracker.log_metrics(_fold_metrics(m), step=i + 1)
+                        reporter.stage(
+                            f"    {name} fold {i + 1}/{options.folds}: validation AUPRC {m['auprc']:.4f}"
+                        )
+
+                    def on_epoch(e: int, m: int, logs: dict[str, float], c: Candidate = candidate) -> None:
+                        reporter.epoch(c, e, m, logs)
+
+                    folds = prequential.cross_validate(
+                        chosen, raw, y, split, sample, options.budget_k, on_epoch, on_fold
                     )
-
-                def on_epoch(e: int, m: int, logs: dict[str, float], c: Candidate = candidate) -> None:
-                    reporter.epoch(c, e, m, logs)
-
-                folds = prequential.cross_validate(
-                    chosen, raw, y, split, sample, options.budget_k, on_epoch, on_fold
-                )
-                result, fitted = evaluate_refit(
-                    chosen, folds, rows, raw_test, y_test, data, reporter, options.budget_k
-                )
-                result.run_id = run_id
-                _log_candidate(tracker, result, fitted)
+                    result, fitted = evaluate_refit(
+                        chosen, folds, rows, raw_test, y_test, data, reporter, options.budget_k
+                    )
+                    result.run_id = run_id
+                    _log_candidate(tracker, result, fitted)
+            except ExportMismatch as error:
+                # One candidate whose export cannot be trusted (e.g. float32 split thresholds in a tree
+                # converter) must not sink the training: it is left out, recorded, and the others compete.
+                excluded.append({"candidate": candidate.name, "reason": str(error)})
+                reporter.stage(f"    {candidate.name} left out: {error}")
+                continue
             results.append(result)
             reporter.candidate_finished(result)
 
@@ -647,6 +661,10 @@ def run(
             results.append(result)
             reporter.candidate_finished(result)
 
+        if excluded:
+            tracker.log_dict({"excluded": excluded}, "excluded.json")
+        if not results:
+            raise ExportMismatch(f"no candidate's export matched its native model: {excluded}")
         best = max(results, key=lambda r: r.validation["auprc"])
         reporter.stage(
             f"best by mean validation AUPRC over {options.folds} folds: {best.name} "

@@ -62,17 +62,18 @@ def test_onnx_export_matches_the_native_model_on_raw_rows(candidate, data):
     assert onnx_scores.std() > 0  # a real model, not a constant
 
 
+class Broken(candidates.SklearnCandidate):
+    def fit(self, rows, on_epoch=None):
+        fitted = super().fit(rows, on_epoch)
+        # The graph of a different model (fitted on flipped labels): what a wrong export would ship.
+        flipped = candidates.TrainingRows(rows.raw_train, 1 - rows.y_train, rows.raw_val, rows.y_val)
+        other = candidates.logistic_regression().fit(flipped)
+        fitted.onnx_bytes = other.onnx_bytes
+        return fitted
+
+
 def test_a_broken_export_is_caught_at_training_time(data):
     raw, y, split, rows = data
-
-    class Broken(candidates.SklearnCandidate):
-        def fit(self, rows, on_epoch=None):
-            fitted = super().fit(rows, on_epoch)
-            # The graph of a different model (fitted on flipped labels): what a wrong export would ship.
-            flipped = candidates.TrainingRows(rows.raw_train, 1 - rows.y_train, rows.raw_val, rows.y_val)
-            other = candidates.logistic_regression().fit(flipped)
-            fitted.onnx_bytes = other.onnx_bytes
-            return fitted
 
     data_summary = pipeline.data_summary(raw, y, split, "synthetic", 0.0)
     broken = Broken("broken", "logistic_regression", LogisticRegression(max_iter=500))
@@ -109,3 +110,23 @@ def test_smote_is_fitted_on_training_rows_only(data):
 def test_training_features_are_the_served_graph_s_and_equal_numpy_s_within_float_precision(data):
     raw = data[0]
     np.testing.assert_allclose(candidates.graph_features(raw), features.engineer(raw), rtol=0, atol=2e-6)
+
+
+def test_a_candidate_whose_export_disagrees_is_left_out_and_the_training_goes_on(data, tmp_path):
+    raw, y, _, _ = data
+    broken = Broken("broken", "logistic_regression", LogisticRegression(max_iter=500))
+    options = pipeline.Options(
+        model_dir=tmp_path / "champion",
+        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        artifact_location=(tmp_path / "artifacts").as_uri(),
+        folds=1,
+        ensemble_size=0,
+        dry_run=True,
+    )
+
+    outcome = pipeline.run(raw, y, "synthetic", [broken, candidates.logistic_regression()], options)
+
+    assert [r.name for r in outcome.results] == ["logreg"]
+    assert outcome.best.name == "logreg"
+    with pytest.raises(pipeline.ExportMismatch, match="no candidate's export matched"):
+        pipeline.run(raw, y, "synthetic", [broken], options)
