@@ -148,6 +148,21 @@ class ChampionScore:
     overlaps_test: bool
 
 
+def _test_columns(test: dict[str, Any]) -> dict[str, Any]:
+    """The comparison table's test-window columns, the same for every candidate and the champion."""
+    return {
+        "test_auprc": test["auprc"],
+        "test_prevalence": test["prevalence"],
+        "test_roc_auc": test["roc_auc"],
+        "test_precision": test["precision"],
+        "test_recall": test["recall"],
+        "test_f1": test["f1"],
+        "test_recall_at_k": test["recall_at_k"],
+        "test_precision_at_k": test["precision_at_k"],
+        "test_amount_caught": test.get("fraud_amount_caught_share"),
+    }
+
+
 @dataclass
 class Outcome:
     results: list[CandidateResult]
@@ -170,15 +185,7 @@ class Outcome:
                 "imbalance": r.imbalance,
                 "val_auprc": r.validation["auprc"],
                 "val_auprc_std": r.validation.get("auprc_std"),
-                "test_auprc": r.test["auprc"],
-                "test_prevalence": r.test["prevalence"],
-                "test_roc_auc": r.test["roc_auc"],
-                "test_precision": r.test["precision"],
-                "test_recall": r.test["recall"],
-                "test_f1": r.test["f1"],
-                "test_recall_at_k": r.test["recall_at_k"],
-                "test_precision_at_k": r.test["precision_at_k"],
-                "test_amount_caught": r.test.get("fraud_amount_caught_share"),
+                **_test_columns(r.test),
                 "threshold": r.threshold,
                 "train_s": r.train_seconds,
                 "score_ms_per_1k": r.score_ms_per_1000,
@@ -197,15 +204,7 @@ class Outcome:
                     "imbalance": "",
                     "val_auprc": None,
                     "val_auprc_std": None,
-                    "test_auprc": c.test["auprc"],
-                    "test_prevalence": c.test["prevalence"],
-                    "test_roc_auc": c.test["roc_auc"],
-                    "test_precision": c.test["precision"],
-                    "test_recall": c.test["recall"],
-                    "test_f1": c.test["f1"],
-                    "test_recall_at_k": c.test["recall_at_k"],
-                    "test_precision_at_k": c.test["precision_at_k"],
-                    "test_amount_caught": c.test.get("fraud_amount_caught_share"),
+                    **_test_columns(c.test),
                     "threshold": c.threshold,
                     "train_s": None,
                     "score_ms_per_1k": None,
