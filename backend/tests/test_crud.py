@@ -44,3 +44,23 @@ def test_delete_batch_removes_its_rows_only(client, session, labeled_csv):
     left = counts(session)
     assert left["batches"] == 1 and left["transactions"] == left["predictions"] == second["row_count"]
     assert crud.delete_batch(session, 12345) is False
+
+
+def test_training_read_returns_every_labeled_row_in_time_order(client, session, labeled_csv):
+    """The read training does (binary COPY on PostgreSQL, a cursor on SQLite) gives the stored rows exactly,
+    ordered by Time, whatever the chunk size, with the `tail` rows (feedback) after them."""
+    upload(client, labeled_csv)
+    table = read_csv_bytes(labeled_csv)
+    expected = np.column_stack([table.column(c).to_numpy().astype(np.float64) for c in FEATURE_COLUMNS])
+    labels = table.column("Class").to_numpy().astype(np.int8)
+    order = np.argsort(expected[:, 0], kind="stable")  # ties keep the file's (row) order, as the query does
+    for chunk_rows in (7, 1000):
+        parts = list(crud.iter_labeled_transactions(session, chunk_rows=chunk_rows))
+        assert len(parts) > 1 or chunk_rows > len(labels)
+        raw = np.concatenate([p[0] for p in parts])
+        np.testing.assert_array_equal(raw, expected[order])
+        np.testing.assert_array_equal(np.concatenate([p[1] for p in parts]), labels[order])
+    tail = (np.full((2, len(FEATURE_COLUMNS)), 7.0), np.array([1, 0], dtype=np.int8))
+    raw, y = crud.labeled_transactions(session, tail=tail)
+    np.testing.assert_array_equal(raw, np.concatenate([expected[order], tail[0]]))
+    np.testing.assert_array_equal(y, np.concatenate([labels[order], tail[1]]))

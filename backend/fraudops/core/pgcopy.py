@@ -5,7 +5,7 @@ client from printing it. It covers fixed-width columns, plus any column that is 
 the chunk; other shapes fall back to CSV (see crud).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -62,3 +62,41 @@ def encode(table: Table, rows: pa.Table, chunk_rows: int) -> Iterator[bytes]:
                 encoded[f"len{i}"] = -1
         yield encoded.tobytes()
     yield _TRAILER
+
+
+def decode_float8(
+    blocks: Iterable[bytes | bytearray | memoryview], n_fields: int, chunk_rows: int
+) -> Iterator[np.ndarray]:
+    """Parse a binary COPY stream whose every field is a non-NULL float8 into (rows, n_fields) float64
+    arrays of up to about `chunk_rows` rows, holding no more than one chunk of bytes at a time.
+
+    Raises ValueError when the stream is not such a stream (a NULL, another type, a truncated row)."""
+    row = np.dtype([("n", ">i2"), ("cells", [("length", ">i4"), ("value", ">f8")], (n_fields,))])
+    chunk_bytes = chunk_rows * row.itemsize
+    pending = bytearray()
+    header_read = False
+    for block in blocks:
+        pending += block
+        if not header_read:
+            if len(pending) < len(_HEADER):
+                continue
+            if not pending.startswith(_HEADER[:11]):
+                raise ValueError("not a PostgreSQL binary COPY stream")
+            extension = int.from_bytes(pending[15:19], "big")
+            del pending[: len(_HEADER) + extension]
+            header_read = True
+        if len(pending) >= chunk_bytes:
+            whole = len(pending) // row.itemsize * row.itemsize
+            yield _float8_rows(bytes(pending[:whole]), row, n_fields)
+            del pending[:whole]
+    if not header_read or not pending.endswith(_TRAILER) or (len(pending) - 2) % row.itemsize:
+        raise ValueError("the binary COPY stream ended inside a row or without its trailer")
+    if len(pending) > 2:
+        yield _float8_rows(bytes(pending[:-2]), row, n_fields)
+
+
+def _float8_rows(data: bytes, row: np.dtype, n_fields: int) -> np.ndarray:
+    rows = np.frombuffer(data, dtype=row)
+    if (rows["n"] != n_fields).any() or (rows["cells"]["length"] != 8).any():
+        raise ValueError("a row of the binary COPY is not all non-NULL float8")
+    return rows["cells"]["value"].astype(np.float64)  # big-endian to native, contiguous

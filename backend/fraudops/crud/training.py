@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Double, Select, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fraudops.core import pgcopy
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.tables import (
     Batch,
@@ -24,35 +25,70 @@ _TRAINING_ROWS = transactions.join(
 )
 
 
+def _labeled_query() -> Select[Any]:
+    t = transactions.c
+    return (
+        select(*(t[DB_COLUMN[c]] for c in FEATURE_COLUMNS), t.label)
+        .select_from(_TRAINING_ROWS)
+        .where(t.label.is_not(None))
+        .order_by(t.time, t.batch_id, t.row_number)
+    )
+
+
 def iter_labeled_transactions(
     session: Session, chunk_rows: int = 50_000
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every labeled transaction of every training-role batch as (raw `[Time, V1..V28, Amount]`, labels)
-    chunks, in time order (ties by batch, then row). Streams with a server-side cursor, so memory stays
-    bounded."""
-    t = transactions.c
-    columns = [t[DB_COLUMN[c]] for c in FEATURE_COLUMNS]
-    result = session.execute(
-        select(*columns, t.label)
-        .select_from(_TRAINING_ROWS)
-        .where(t.label.is_not(None))
-        .order_by(t.time, t.batch_id, t.row_number)
-        .execution_options(stream_results=True, yield_per=chunk_rows)
-    )
+    chunks, in time order (ties by batch, then row), with bounded memory.
+
+    On PostgreSQL the rows come as one binary COPY parsed straight into arrays: 5,000,000 rows through the
+    driver's row objects took minutes, the COPY takes seconds. Elsewhere (SQLite) a server-side cursor
+    streams them."""
+    if session.get_bind().dialect.name == "postgresql":
+        yield from _copy_labeled(session, chunk_rows)
+        return
+    result = session.execute(_labeled_query().execution_options(stream_results=True, yield_per=chunk_rows))
     for part in result.partitions(chunk_rows):
         data = np.array(part, dtype=np.float64).reshape(len(part), len(FEATURE_COLUMNS) + 1)
         yield data[:, :-1], data[:, -1].astype(np.int8)
 
 
-def labeled_transactions(session: Session) -> tuple[np.ndarray, np.ndarray]:
-    """All labeled transactions at once (see `iter_labeled_transactions`)."""
-    raws, labels = [], []
-    for raw, y in iter_labeled_transactions(session):
-        raws.append(raw)
-        labels.append(y)
-    if not raws:
-        return np.empty((0, len(FEATURE_COLUMNS))), np.empty(0, dtype=np.int8)
-    return np.concatenate(raws), np.concatenate(labels)
+def _copy_labeled(session: Session, chunk_rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    *features, label = _labeled_query().selected_columns
+    query = _labeled_query().with_only_columns(*features, cast(label, Double))  # every field a float8
+    sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+        for values in pgcopy.decode_float8(copy, len(features) + 1, chunk_rows):
+            yield values[:, :-1], values[:, -1].astype(np.int8)
+
+
+def labeled_transactions(
+    session: Session, tail: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """All labeled transactions at once (see `iter_labeled_transactions`), with the `tail` rows (e.g. the
+    labeled feedback) after them.
+
+    The arrays are sized from a count and filled chunk by chunk, so the peak is the result plus one chunk
+    (concatenating the chunks held every row twice: 2.4 GB more at 5,000,000 rows). Rows committed between
+    the count and the read are still taken (the arrays grow), rows deleted in between are not left as zeros.
+    """
+    width = len(FEATURE_COLUMNS)
+    extra_raw = np.empty((0, width)) if tail is None else tail[0]
+    extra_y = np.empty(0, dtype=np.int8) if tail is None else tail[1]
+    capacity = count_labeled_transactions(session) + len(extra_y)
+    raw, y = np.empty((capacity, width)), np.empty(capacity, dtype=np.int8)
+    filled = 0
+    for part_raw, part_y in iter_labeled_transactions(session):
+        if filled + len(part_y) + len(extra_y) > len(y):  # grown since the count: rare, so doubling is fine
+            size = max(2 * len(y), filled + len(part_y) + len(extra_y))
+            raw, y = np.resize(raw, (size, width)), np.resize(y, size)
+        raw[filled : filled + len(part_y)], y[filled : filled + len(part_y)] = part_raw, part_y
+        filled += len(part_y)
+    raw[filled : filled + len(extra_y)], y[filled : filled + len(extra_y)] = extra_raw, extra_y
+    filled += len(extra_y)
+    return raw[:filled], y[:filled]
 
 
 def count_labeled_transactions(session: Session, after_time: float | None = None) -> int:

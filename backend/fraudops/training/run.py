@@ -91,12 +91,12 @@ def load_rows(request: TrainRequest, session: Session | None) -> tuple[np.ndarra
         return raw, y, str(request.csv)
     if session is None:
         raise RuntimeError(NOT_MIGRATED)
-    raw, y = crud.labeled_transactions(session)
-    # Real-time predictions whose true class came back through POST /api/feedback are training rows too.
+    # Real-time predictions whose true class came back through POST /api/feedback are training rows too,
+    # placed after the transactions (the time split orders all rows by time).
     feedback_raw, feedback_y = crud.labeled_feedback(session)
-    source = f"database: {len(y):,} labeled transactions, {len(feedback_y):,} labeled through feedback"
-    if len(feedback_y):  # appended; the time split orders all rows by time
-        raw, y = np.concatenate([raw, feedback_raw]), np.concatenate([y, feedback_y])
+    raw, y = crud.labeled_transactions(session, tail=(feedback_raw, feedback_y))
+    transactions = len(y) - len(feedback_y)
+    source = f"database: {transactions:,} labeled transactions, {len(feedback_y):,} labeled through feedback"
     return raw, y, source
 
 
