@@ -114,7 +114,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     if done.returncode != 0:
         print(done.stdout[-4000:], done.stderr[-4000:], sep="\n")
         raise SystemExit(f"training failed ({done.returncode})")
-    print(done.stdout[-6000:])
+    print(done.stdout[-6000:], done.stderr[-6000:], sep="\n")  # the table, then the stage log
     return {
         "command": " ".join(command[2:]),
         "quick": args.quick,

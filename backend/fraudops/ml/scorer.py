@@ -58,12 +58,15 @@ class Scorer:
         raw = np.ascontiguousarray(raw, dtype=np.float32)
         if raw.ndim != 2 or raw.shape[1] != N_FEATURES:
             raise ValueError(f"expected an array of shape (n, {N_FEATURES}), got {raw.shape}")
-        out = np.empty(len(raw), dtype=np.float64)
-        for start in range(0, len(raw), self._chunk_rows):
-            chunk = raw[start : start + self._chunk_rows]
-            out[start : start + len(chunk)] = self._session.run(None, {self._input: chunk})[0].reshape(-1)
-        undefined = ~np.isfinite(out)
-        if undefined.any():
+        if len(raw) <= self._chunk_rows:  # the real-time case: one call, no loop (each NumPy call counts)
+            out = self._session.run(None, {self._input: raw})[0].reshape(-1).astype(np.float64)
+        else:
+            out = np.empty(len(raw), dtype=np.float64)
+            for start in range(0, len(raw), self._chunk_rows):
+                chunk = raw[start : start + self._chunk_rows]
+                out[start : start + len(chunk)] = self._session.run(None, {self._input: chunk})[0].reshape(-1)
+        if not np.isfinite(out).all():
+            undefined = ~np.isfinite(out)
             # Inputs are bounded so this should not happen; if it does, an undefined score must never
             # approve a transaction: it scores as certain fraud and shows up in review.
             log.warning("%d row(s) scored as NaN or infinity; treated as probability 1", undefined.sum())

@@ -222,15 +222,22 @@ def _param(value: Any) -> str:
 def pr_curve_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> Any:
     """Precision-recall curves (step-wise, as average precision counts them), one per named split."""
     from matplotlib.figure import Figure
-    from sklearn.metrics import average_precision_score, precision_recall_curve
+    from sklearn.metrics import average_precision_score
+
+    from fraudops.ml.curves import pr_curve_points
 
     figure = Figure(figsize=(5.5, 4.5), dpi=100)
     axes = figure.subplots()
     for label, (y_true, scores) in curves.items():
-        precision, recall, _ = precision_recall_curve(y_true, scores)
+        # One point per recall level (the points AUPRC sums over), not one per distinct score: a million-row
+        # test window's full curve kept matplotlib busy (caught by py-spy in a 5M-row training).
+        points = pr_curve_points(y_true, scores, max_points=2_000)
         ap = average_precision_score(y_true, scores)
         axes.step(
-            recall, precision, where="post", label=f"{label}: AUPRC {ap:.3f} (prevalence {y_true.mean():.4f})"
+            [p.recall for p in points],
+            [p.precision for p in points],
+            where="post",
+            label=f"{label}: AUPRC {ap:.3f} (prevalence {y_true.mean():.4f})",
         )
     axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=title)
     axes.legend(loc="lower left", fontsize="small")

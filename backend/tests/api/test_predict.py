@@ -1,3 +1,4 @@
+import json
 import random
 
 import numpy as np
@@ -92,3 +93,47 @@ def test_missing_field_is_422(client):
 
 def test_columns_are_the_kaggle_ones():
     assert list(transactions(1)[0]) == list(CSV_COLUMNS)
+
+
+def test_the_fast_lane_answers_exactly_as_the_route(settings):
+    """`PredictLane` serves /api/predict past the router; with it removed, the route serves. Both must give
+    the same status, headers and body (but the fresh request ids) for answers and refusals alike."""
+    from fastapi.testclient import TestClient
+
+    from fraudops.api.routes.predict import PredictLane
+    from fraudops.main import create_app
+
+    items = transactions(3)
+    requests = [
+        ("/api/predict", json.dumps(items[0]).encode()),
+        ("/api/predict", json.dumps(items).encode()),
+        ("/api/predict?explain=true", json.dumps(items[:2]).encode()),
+        ("/api/predict", json.dumps([]).encode()),
+        ("/api/predict?explain=maybe", json.dumps(items[0]).encode()),
+        ("/api/predict", b'{"Time": NaN}'),
+        ("/api/predict", json.dumps(items[0] | {"V3": "x", "id": "\x00"}).encode()),
+        ("/api/predict", json.dumps([1, 2, {"Time": -1}]).encode()),
+        ("/api/predict", b"\xff\xfe not json"),
+    ]
+
+    def answers(lane: bool) -> list[tuple[int, dict[str, str], object]]:
+        app = create_app(settings)
+        if lane:  # the route removed: only the lane can answer
+            app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/api/predict"]
+        else:
+            app.user_middleware = [m for m in app.user_middleware if m.cls is not PredictLane]
+        out = []
+        with TestClient(app) as client:
+            for path, body in requests:
+                r = client.post(path, content=body, headers={"Content-Type": "application/json"})
+                payload = r.json()
+                for answer in payload if isinstance(payload, list) else [payload]:
+                    if isinstance(answer, dict):
+                        answer.pop("request_id", None)
+                headers = {k: v for k, v in r.headers.items() if k != "date"}
+                out.append((r.status_code, headers, payload))
+        return out
+
+    with_lane, without = answers(True), answers(False)
+    assert [a[0] for a in with_lane] == [200, 200, 200, 200, 422, 422, 422, 422, 422]
+    assert with_lane == without

@@ -92,3 +92,61 @@ def test_outage_answers_503_then_recovers(own_database, model_dir: Path, tmp_pat
         assert labeled.json()["updated"] == 1  # the prediction made during the outage was logged
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
         assert conn.execute("SELECT count(*) FROM prediction_log").fetchone() == (10,)
+
+
+def test_routes_added_later_answer_503_too(own_database, model_dir: Path, tmp_path: Path):
+    """The review queue, labels, bands, challenger, scorings, comparison, learning loop, dead letters and
+    training runs: each a prompt 503 with the same message while the database is away (the bands and the
+    challenger may answer from the policy in force, kept in memory), and each serving again once it is
+    back."""
+    from pydantic import SecretStr
+
+    name, url = own_database
+    token = "outage-admin-token-0123456789"
+    auth = {"Authorization": f"Bearer {token}"}
+    settings = app_settings(url, model_dir, tmp_path, admin_token=SecretStr(token), model_poll_seconds=0.0)
+    calls = [
+        ("GET", "/api/review", None),
+        ("GET", "/api/review/capacity", None),
+        ("GET", "/api/review/live/abc/reasons", None),
+        ("GET", "/api/review/batch/1/1/reasons", None),
+        ("POST", "/api/review/label", {"request_id": "abc", "label": 1}),
+        ("GET", "/api/feedback/abc", None),
+        ("PUT", "/api/bands", {"review_at": 0.1, "decline_at": 0.5}),
+        ("GET", "/api/bands/suggestion?capacity=10", None),
+        ("PUT", "/api/challenger", {"version": "v-1"}),
+        ("GET", "/api/batches/1/scorings", None),
+        ("POST", "/api/batches/1/scorings", {"model_version": "v-1"}),
+        ("GET", "/api/scorings/1", None),
+        ("GET", "/api/compare?batch_ids=1&versions=a&versions=b", None),
+        ("GET", "/api/learning-loop", None),
+        ("PATCH", "/api/batches/1", {"role": "evaluation"}),
+        ("GET", "/api/dead-letters", None),
+        ("DELETE", "/api/dead-letters?up_to_id=5", None),
+        ("GET", "/api/training-runs", None),
+        ("GET", "/api/streams", None),
+        ("GET", "/api/drift/log", None),
+    ]
+    with TestClient(create_app(settings)) as client:
+
+        def statuses() -> dict[str, int]:
+            return {p: client.request(m, p, json=body, headers=auth).status_code for m, p, body in calls}
+
+        before = statuses()
+        set_reachable(name, False)
+        started = time.monotonic()
+        for method, path, body in calls:
+            response = client.request(method, path, json=body, headers=auth)
+            assert response.status_code == 503, (method, path, response.status_code, response.text[:300])
+            assert response.json()["detail"] == DATABASE_UNAVAILABLE
+        assert time.monotonic() - started < 60  # prompt answers, not hangs
+        for in_memory in ("/api/bands", "/api/challenger", "/api/challenger/comparison"):
+            assert client.get(in_memory).status_code in (200, 503)  # the policy in force, or a clean 503
+        assert client.post("/api/challenger/promote", headers=auth).status_code in (409, 503)  # none is set
+        set_reachable(name, True)
+        deadline = time.monotonic() + 20
+        while client.get("/api/health").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        after = statuses()
+        assert all(code < 500 for code in after.values()), after
+        assert {p: c for p, c in after.items() if c != before[p]} == {}  # back to answering as before
