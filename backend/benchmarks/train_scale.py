@@ -102,7 +102,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             "VAR_DIR": f"{tmp}/var",
             "MODEL_DIR": f"{tmp}/champion",
             "MLFLOW_TRACKING_URI": "",
-            "TRAIN_MAX_LEGIT_ROWS": str(args.max_legit_rows),
+            **({"TRAIN_MAX_LEGIT_ROWS": str(args.max_legit_rows)} if args.max_legit_rows is not None else {}),
         }
         command = [*CLI, "train", "--dry-run", *(["--quick"] if args.quick else [])]
         if args.folds:
@@ -119,7 +119,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "command": " ".join(command[2:]),
         "quick": args.quick,
         "folds": args.folds,
-        "max_legit_rows": args.max_legit_rows,
+        "max_legit_rows": args.max_legit_rows
+        if args.max_legit_rows is not None
+        else Settings().train_max_legit_rows,
         "wall_seconds": round(seconds, 1),
         "peak_rss_gib": round(peak_kib / 2**20, 2),
         "cpus": os.cpu_count(),
@@ -137,7 +139,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--folds", type=int, default=None)
-    parser.add_argument("--max-legit-rows", type=int, default=1_000_000)
+    parser.add_argument("--max-legit-rows", type=int, default=None, help="default: the setting's")
     args = parser.parse_args()
     if args.action == "drop":
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
