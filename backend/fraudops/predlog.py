@@ -87,10 +87,14 @@ def to_table(chunks: list[Chunk], reasons_as: Literal["text", "objects"] = "text
 
     score_shadows(chunks)
 
+    lengths = [len(c.request_ids) for c in chunks]
+    one_row_each = len(lengths) == sum(lengths)  # /api/predict's usual flush: a chunk per request
+
     def per_row(values: list[Any]) -> list[Any]:
+        if one_row_each:  # the values are the column already (a one-row array stands for its value)
+            return [v.item() if isinstance(v, np.ndarray) else v for v in values]
         out: list[Any] = []
-        for value, chunk in zip(values, chunks, strict=True):
-            n = len(chunk)
+        for value, n in zip(values, lengths, strict=True):
             if isinstance(value, np.ndarray):
                 out.extend(value.tolist())
             else:
