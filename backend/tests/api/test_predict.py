@@ -116,7 +116,7 @@ def test_the_fast_lane_answers_exactly_as_the_route(settings):
         ("/api/predict", b"\xff\xfe not json"),
     ]
 
-    def answers(lane: bool) -> list[tuple[int, dict[str, str], object]]:
+    def answers(lane: bool, settings=settings) -> list[tuple[int, dict[str, str], object]]:
         app = create_app(settings)
         if lane:  # the route removed: only the lane can answer
             app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/api/predict"]
@@ -137,3 +137,8 @@ def test_the_fast_lane_answers_exactly_as_the_route(settings):
     with_lane, without = answers(True), answers(False)
     assert [a[0] for a in with_lane] == [200, 200, 200, 200, 422, 422, 422, 422, 422]
     assert with_lane == without
+    # An HTTPException (no model loaded: 503) goes through the app's handler on both paths too.
+    no_model = settings.model_copy(update={"model_dir": settings.var_dir / "no-model"})
+    requests[:] = requests[:1]
+    assert answers(True, no_model) == answers(False, no_model)
+    assert answers(True, no_model)[0][0] == 503
