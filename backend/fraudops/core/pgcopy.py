@@ -87,15 +87,15 @@ def decode_float8(
             header_read = True
         if len(pending) >= chunk_bytes:
             whole = len(pending) // row.itemsize * row.itemsize
-            yield _float8_rows(bytes(pending[:whole]), row, n_fields)
+            yield _float8_rows(pending[:whole], row, n_fields)
             del pending[:whole]
     if not header_read or not pending.endswith(_TRAILER) or (len(pending) - 2) % row.itemsize:
         raise ValueError("the binary COPY stream ended inside a row or without its trailer")
     if len(pending) > 2:
-        yield _float8_rows(bytes(pending[:-2]), row, n_fields)
+        yield _float8_rows(pending[:-2], row, n_fields)
 
 
-def _float8_rows(data: bytes, row: np.dtype, n_fields: int) -> np.ndarray:
+def _float8_rows(data: bytearray, row: np.dtype, n_fields: int) -> np.ndarray:
     rows = np.frombuffer(data, dtype=row)
     if (rows["n"] != n_fields).any() or (rows["cells"]["length"] != 8).any():
         raise ValueError("a row of the binary COPY is not all non-NULL float8")

@@ -54,8 +54,9 @@ def iter_labeled_transactions(
 
 
 def _copy_labeled(session: Session, chunk_rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    *features, label = _labeled_query().selected_columns
-    query = _labeled_query().with_only_columns(*features, cast(label, Double))  # every field a float8
+    query = _labeled_query()
+    *features, label = query.selected_columns
+    query = query.with_only_columns(*features, cast(label, Double))  # every field a float8
     sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
     dbapi = session.connection().connection.driver_connection
     assert dbapi is not None

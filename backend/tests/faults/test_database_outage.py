@@ -2,6 +2,7 @@
 (never a bare 500), /api/predict keeps answering, and everything recovers by itself, with the predictions
 made meanwhile logged once it is back."""
 
+import secrets
 import time
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def test_routes_added_later_answer_503_too(own_database, model_dir: Path, tmp_pa
     from pydantic import SecretStr
 
     name, url = own_database
-    token = "outage-admin-token-0123456789"
+    token = secrets.token_urlsafe(24)  # made per run: no credential lives in the source
     auth = {"Authorization": f"Bearer {token}"}
     settings = app_settings(url, model_dir, tmp_path, admin_token=SecretStr(token), model_poll_seconds=0.0)
     calls = [
