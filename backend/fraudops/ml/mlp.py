@@ -57,6 +57,7 @@ def fit(
     params: MLPParams,
     on_epoch: EpochHook | None = None,
     sample_weight: np.ndarray | None = None,
+    val_weight: np.ndarray | None = None,
 ) -> tuple[keras.Model, int, int]:
     """Fit on standardised features with early stopping on validation AUPRC (best weights restored), or,
     with `params.early_stopping` off (a refit), for exactly `max_epochs` without validation rows.
@@ -85,7 +86,7 @@ def fit(
     history = model.fit(
         x_train,
         y_train,
-        validation_data=(x_val, y_val) if stop is not None else None,
+        validation_data=None if stop is None else (x_val, y_val, val_weight),
         epochs=params.max_epochs,
         batch_size=params.batch_size,
         sample_weight=rows_weight,

@@ -82,14 +82,18 @@ def cross_validate(
     out = FoldScores(candidate, [], [], [], [])
     for i, fold in enumerate(split.folds):
         train_idx, weights = sample(fold.train)
-        rows = TrainingRows(raw[train_idx], y[train_idx], raw[fold.validation], y[fold.validation], weights)
+        # Early stopping watches the window sampled like the training rows (the same on small data);
+        # the fold is scored on every row of it.
+        stop_idx, stop_weights = sample(fold.validation)
+        rows = TrainingRows(raw[train_idx], y[train_idx], raw[stop_idx], y[stop_idx], weights, stop_weights)
         started = time.perf_counter()
         fitted = candidate.fit(rows, on_epoch)
         out.seconds.append(time.perf_counter() - started)
-        scores = score_onnx(fitted.onnx_bytes, candidate.kind, rows.raw_val)
+        raw_val, y_val = raw[fold.validation], y[fold.validation]
+        scores = score_onnx(fitted.onnx_bytes, candidate.kind, raw_val)
         out.scores.append(scores)
         out.infos.append(fitted.info)
-        out.metrics.append(fold_metrics(rows.y_val, scores, rows.raw_val, budget_k))
+        out.metrics.append(fold_metrics(y_val, scores, raw_val, budget_k))
         if on_fold is not None:
             on_fold(i, out.metrics[-1])
     return out

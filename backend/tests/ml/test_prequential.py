@@ -160,3 +160,74 @@ def test_the_ensemble_graph_equals_the_mean_of_its_members_on_every_validation_r
     graphs = [prequential.score_onnx(m.onnx_bytes, "m", rows.raw_val) for _, m in members]
     assert np.allclose(served, np.mean(graphs, axis=0), atol=1e-6)
     assert not np.allclose(served, graphs[0], atol=1e-3)
+
+
+class _Recording(candidates.Candidate):
+    """Logistic regression that records the rows each fold's fit was given."""
+
+    name, kind = "recording", "logistic_regression"
+
+    def __init__(self) -> None:
+        self.inner = candidates.logistic_regression()
+        self.seen: list[candidates.TrainingRows] = []
+
+    def params(self):
+        return {}
+
+    def fit(self, rows, on_epoch=None):
+        self.seen.append(rows)
+        return self.inner.fit(rows, on_epoch)
+
+
+def test_early_stopping_watches_a_weighted_sample_of_a_large_window_and_the_fold_is_scored_on_all_of_it(
+    world,
+):
+    raw, y, split = world
+    cap = 1_500
+
+    def sample(idx):
+        return downsample_legit(idx, y, cap, seed=5)
+
+    recording = _Recording()
+    folds = prequential.cross_validate(recording, raw, y, split, sample, budget_k=50)
+    seen = zip(split.folds, recording.seen, folds.scores, folds.metrics, strict=True)
+    for fold, rows, scores, measured in seen:
+        window = y[fold.validation]
+        assert (rows.y_val == 0).sum() == cap and rows.y_val.sum() == window.sum()  # every fraud
+        assert rows.w_val is not None
+        assert rows.w_val[rows.y_val == 0] == pytest.approx((window == 0).sum() / cap)
+        assert np.all(rows.w_val[rows.y_val == 1] == 1.0)
+        assert len(scores) == len(fold.validation)  # measured un-sampled
+        expected = prequential.fold_metrics(window, scores, raw[fold.validation], budget_k=50)
+        assert measured["auprc"] == expected["auprc"]
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        candidates.LightGBMCandidate(n_estimators=300, early_stopping_rounds=10),
+        candidates.CatBoostCandidate(iterations=300, early_stopping_rounds=10),
+        candidates.XGBoostCandidate("xgboost", n_estimators=300, early_stopping_rounds=10),
+    ],
+    ids=lambda c: c.name,
+)
+def test_boosted_models_stop_early_on_weighted_validation_rows(candidate, world):
+    raw, y, split = world
+    fold = split.folds[0]
+    stop_idx, stop_weights = downsample_legit(fold.validation, y, 1_500, seed=2)
+    assert stop_weights is not None
+    rows = candidates.TrainingRows(
+        raw[fold.train], y[fold.train], raw[stop_idx], y[stop_idx], w_val=stop_weights
+    )
+    fitted = candidate.fit(rows)
+    assert fitted.info["best_iteration"] < 300
+
+
+def test_the_forest_fits_the_downsampled_rows_unweighted_and_says_so(world):
+    raw, y, split = world
+    fold = split.folds[0]
+    idx, weights = downsample_legit(fold.train, y, 2_000, seed=1)
+    rows = candidates.TrainingRows(raw[idx], y[idx], raw[fold.validation], y[fold.validation], weights)
+    fitted = candidates.random_forest().fit(rows)
+    assert fitted.info["weights_ignored"] == 1
+    assert candidates.logistic_regression().fit(rows).info["weights_ignored"] == 0
