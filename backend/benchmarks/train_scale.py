@@ -20,6 +20,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,13 +109,15 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         if args.folds:
             command += ["--folds", str(args.folds)]
         started = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        done, timeline = _run_watched(command, env, started)
         seconds = time.perf_counter() - started
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "train_scale_timeline.txt").write_text("\n".join(timeline) + "\n")
     if done.returncode != 0:
-        print(done.stdout[-4000:], done.stderr[-4000:], sep="\n")
+        print(done.stdout[-4000:], "\n".join(timeline[-60:]), sep="\n")
         raise SystemExit(f"training failed ({done.returncode})")
-    print(done.stdout[-6000:], done.stderr[-6000:], sep="\n")  # the table, then the stage log
+    print(done.stdout[-6000:], "\n".join(timeline), sep="\n")  # the table, then the timed stage log
     return {
         "command": " ".join(command[2:]),
         "quick": args.quick,
@@ -127,6 +130,35 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "load_average_1m_after": os.getloadavg()[0],
     }
+
+
+def _run_watched(
+    command: list[str], env: dict[str, str], started: float
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run the training; each line of its stage log (stderr) is kept with the elapsed time and the
+    child's resident memory at that moment, so the run shows which stage costs the time and the memory."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout: list[str] = []
+    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read() if proc.stdout else ""))
+    reader.start()
+    timeline = []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        rss = memory_gib(proc.pid)
+        timeline.append(f"{time.perf_counter() - started:7.1f} s  {rss:5.2f} GiB  {line.rstrip()}")
+    proc.wait()
+    reader.join()
+    return subprocess.CompletedProcess(command, proc.returncode, "".join(stdout), ""), timeline
+
+
+def memory_gib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return float("nan")
 
 
 def main() -> None:

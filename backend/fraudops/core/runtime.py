@@ -5,6 +5,8 @@ coordinated omission, so a single stall of T ms shows up as T/latency requests t
 pause in a 10 s run is enough to make the p99.
 """
 
+import contextlib
+import ctypes
 import gc
 import sys
 
@@ -21,3 +23,12 @@ def tune_for_serving() -> None:
     # afterwards (requests, a swapped-in model) are collected as usual.
     gc.collect()
     gc.freeze()
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap pages back to the operating system (glibc's malloc_trim; a no-op elsewhere).
+
+    A training at scale frees hundreds of megabytes of per-fold copies after each candidate; glibc keeps
+    freed pages of its per-thread arenas resident, so without this the process's memory only grows."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

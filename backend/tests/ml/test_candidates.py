@@ -130,3 +130,31 @@ def test_a_candidate_whose_export_disagrees_is_left_out_and_the_training_goes_on
     assert outcome.best.name == "logreg"
     with pytest.raises(pipeline.ExportMismatch, match="no candidate's export matched"):
         pipeline.run(raw, y, "synthetic", [broken], options)
+
+
+class BrokenEnsemble(candidates.EnsembleCandidate):
+    def fit(self, rows, on_epoch=None):
+        fitted = super().fit(rows, on_epoch)
+        native = fitted.predict_native
+        fitted.predict_native = lambda raw: (
+            1.0 - native(raw)
+        )  # what a wrong ensemble graph would disagree with
+        return fitted
+
+
+def test_an_ensemble_whose_export_disagrees_is_left_out_and_the_training_goes_on(data, tmp_path, monkeypatch):
+    raw, y, _, _ = data
+    monkeypatch.setattr(pipeline, "EnsembleCandidate", BrokenEnsemble)
+    options = pipeline.Options(
+        model_dir=tmp_path / "champion",
+        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        artifact_location=(tmp_path / "artifacts").as_uri(),
+        folds=1,
+        ensemble_size=2,
+        dry_run=True,
+    )
+    two = [candidates.logistic_regression(), candidates.logistic_regression(candidates.SMOTE_RATIO)]
+
+    outcome = pipeline.run(raw, y, "synthetic", two, options)
+
+    assert sorted(r.name for r in outcome.results) == ["logreg", "logreg+smote"]
