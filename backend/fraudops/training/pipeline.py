@@ -427,6 +427,19 @@ def _parity(name: str, served: np.ndarray, expected: np.ndarray) -> dict[str, fl
     return parity
 
 
+def _graph_only(fitted: Fitted | None) -> Fitted | None:
+    """What an ensemble needs of a logged candidate, its graph, without the native model: kept to the
+    end of the run, every candidate's native model (networks with their TensorFlow state, forests) made
+    the run's memory climb candidate after candidate."""
+    if fitted is None:
+        return None
+
+    def no_native(raw: np.ndarray) -> np.ndarray:  # noqa: ARG001
+        raise RuntimeError("the native model was released after logging; score the graph instead")
+
+    return Fitted(fitted.onnx_bytes, None, no_native, fitted.info)
+
+
 def _calibrated(fitted: Fitted, calibrator: calibration.Calibrator) -> Fitted:
     """The fitted model with the calibration map after it, in the graph and natively."""
     native = fitted.predict_native
@@ -641,6 +654,8 @@ def run(
                     )
                     result.run_id = run_id
                     _log_candidate(tracker, result, fitted)
+                    result.uncalibrated = _graph_only(result.uncalibrated)
+                    del fitted
             except ExportMismatch as error:
                 # One candidate whose export cannot be trusted (e.g. float32 split thresholds in a tree
                 # converter) must not sink the training: it is left out, recorded, and the others compete.
