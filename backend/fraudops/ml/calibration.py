@@ -151,27 +151,31 @@ def _map_nodes(source: str, target: str, c: Calibrator) -> tuple[list[onnx.NodeP
             n("Sigmoid", ["cal_z"], [target]),
         ]
         return nodes, inits
-    # Isotonic as a sum of ramps: y0 + Σ slope_i · (clip(s, x_i, x_{i+1}) - x_i), equal to np.interp.
+    # Isotonic as a sum of ramps: y0 + Σ rise_i · clip((s - x_i) / (x_{i+1} - x_i), 0, 1), equal to
+    # np.interp. Each ramp adds its whole rise exactly once s is past it; written as slope · run in float32,
+    # a near-vertical step's rise came out wrong by up to 1e-3 for every row above it.
     dx = np.diff(c.x)
     keep = dx > 0
-    lo, hi = c.x[:-1][keep], c.x[1:][keep]
-    slope = np.diff(c.y)[keep] / dx[keep]
+    lo, width, rise = c.x[:-1][keep], dx[keep], np.diff(c.y)[keep]
     if not len(lo):  # a constant map
-        lo, hi, slope = np.zeros(1), np.ones(1), np.zeros(1)
+        lo, width, rise = np.zeros(1), np.ones(1), np.zeros(1)
     inits = [
         const("axis", [1], np.int64),
         const("lo", lo.reshape(1, -1)),
-        const("hi", hi.reshape(1, -1)),
-        const("slope", slope.reshape(1, -1)),
+        const("inv_width", (1.0 / width).reshape(1, -1)),
+        const("rise", rise.reshape(1, -1)),
+        const("zero", 0.0),
+        const("one", 1.0),
         const("y0", c.y[0] if len(c.y) else 0.0),
     ]
     nodes = [
         n("Unsqueeze", [source, "cal_axis"], ["cal_col"]),
-        n("Max", ["cal_col", "cal_lo"], ["cal_above"]),
-        n("Min", ["cal_above", "cal_hi"], ["cal_clipped"]),
-        n("Sub", ["cal_clipped", "cal_lo"], ["cal_run"]),
-        n("Mul", ["cal_run", "cal_slope"], ["cal_rise"]),
-        n("ReduceSum", ["cal_rise", "cal_axis"], ["cal_sum"], keepdims=0),
+        n("Sub", ["cal_col", "cal_lo"], ["cal_run"]),
+        n("Mul", ["cal_run", "cal_inv_width"], ["cal_share"]),
+        n("Max", ["cal_share", "cal_zero"], ["cal_above"]),
+        n("Min", ["cal_above", "cal_one"], ["cal_fraction"]),
+        n("Mul", ["cal_fraction", "cal_rise"], ["cal_rises"]),
+        n("ReduceSum", ["cal_rises", "cal_axis"], ["cal_sum"], keepdims=0),
         n("Add", ["cal_sum", "cal_y0"], [target]),
     ]
     return nodes, inits

@@ -465,9 +465,12 @@ class EnsembleCandidate(Candidate):
         sessions = [ort.InferenceSession(fitted.onnx_bytes) for _, fitted in self.members]
 
         def predict_native(raw: np.ndarray) -> np.ndarray:
-            x = np.ascontiguousarray(raw, dtype=np.float32)
-            scores = [s.run(None, {s.get_inputs()[0].name: x})[0].reshape(-1) for s in sessions]
-            return np.mean(np.asarray(scores, dtype=np.float64), axis=0)
+            out = np.empty(len(raw), dtype=np.float64)
+            for start in range(0, len(raw), 65_536):  # bounded memory: one session call per chunk
+                x = np.ascontiguousarray(raw[start : start + 65_536], dtype=np.float32)
+                scores = [s.run(None, {s.get_inputs()[0].name: x})[0].reshape(-1) for s in sessions]
+                out[start : start + len(x)] = np.mean(np.asarray(scores, dtype=np.float64), axis=0)
+            return out
 
         # No native model of its own to log: the members' runs hold theirs.
         return Fitted(graph, None, predict_native, {"members": len(sessions)})

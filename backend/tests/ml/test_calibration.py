@@ -77,3 +77,27 @@ def test_the_calibrated_graph_equals_the_native_model_then_the_map(method):
     # Monotone in the graph's uncalibrated score: ranks never invert.
     order = np.argsort(prequential.score_onnx(fitted.onnx_bytes, "lr", test), kind="stable")
     assert np.all(np.diff(served[order]) >= -1e-6)
+
+
+def test_the_calibrated_graph_is_checked_within_rounding_of_its_input_and_a_wrong_map_still_fails():
+    raw, y = raw_and_labels(synthetic.generate(20_000, seed=9))
+    split = time_split(raw[:, 0], 0.2, 0.1)
+    rows = candidates.TrainingRows(
+        raw[split.train], y[split.train], raw[split.validation], y[split.validation]
+    )
+    fitted = candidates.logistic_regression().fit(rows)
+    score = prequential.score_onnx(fitted.onnx_bytes, "logistic_regression", rows.raw_val)
+    middle = float(np.median(score))
+    # A near-vertical step at a score the rows really have: the steepest stretch a map can have.
+    steep = calibration.Calibrator(
+        "isotonic",
+        x=np.array([0.0, middle * (1 - 1e-6), middle * (1 + 1e-6), 1.0]),
+        y=np.array([0, 0.01, 0.9, 1]),
+    )
+    served = prequential.score_onnx(calibration.fold_into_graph(fitted.onnx_bytes, steep), "lr", rows.raw_val)
+    expected = pipeline.mapped_within_rounding(steep, score, served)
+    assert np.max(np.abs(served - expected)) < pipeline.PARITY_TOLERANCE
+    other = calibration.Calibrator("isotonic", x=np.array([0.0, 1.0]), y=np.array([0.0, 1.0]))
+    wrong = prequential.score_onnx(calibration.fold_into_graph(fitted.onnx_bytes, other), "lr", rows.raw_val)
+    off = np.abs(wrong - pipeline.mapped_within_rounding(steep, score, wrong))
+    assert np.mean(off > pipeline.PARITY_TOLERANCE) > pipeline.PARITY_MAX_MISMATCH_RATE
