@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from benchmarks.bench import memory_kib
 from fraudops.core.config import Settings
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -152,13 +153,11 @@ def _run_watched(
 
 
 def memory_gib(pid: int) -> float:
+    """The process's resident memory, or NaN once it has exited."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 2**20
+        return memory_kib(pid, "VmRSS") / 2**20
     except OSError:
-        pass
-    return float("nan")
+        return float("nan")
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Serving: the champion's ONNX graph run by ONNX Runtime. Imports neither Keras nor TensorFlow."""
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,19 @@ class Scorer:
         )
         self._input = self._session.get_inputs()[0].name
         self._chunk_rows = chunk_rows
+
+    @classmethod
+    def of_graph(cls, onnx_bytes: bytes, kind: str = "graph") -> "Scorer":
+        """A bare graph with no card of its own (a fold's, an ensemble member's): scored, never served."""
+        card = artifact.ModelCard(
+            version="unversioned",
+            kind=kind,
+            threshold=0.5,
+            created_at=datetime.now(UTC),
+            metrics={},
+            training={},
+        )
+        return cls(onnx_bytes, card)
 
     @classmethod
     def load(cls, model_dir: Path, chunk_rows: int = 65_536) -> "Scorer":

@@ -10,13 +10,12 @@ calibration) is chosen on them, as scikit-learn's CalibratedClassifierCV(ensembl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from fraudops.data.schema import AMOUNT, TIME
-from fraudops.ml import artifact, metrics
+from fraudops.ml import metrics
 from fraudops.ml.candidates import Candidate, TrainingRows
 from fraudops.ml.scorer import Scorer
 from fraudops.ml.split import Prequential
@@ -56,10 +55,7 @@ class FoldScores:
 
 def score_onnx(onnx_bytes: bytes, kind: str, raw: np.ndarray) -> np.ndarray:
     """The served graph's probabilities for `raw` rows."""
-    card = artifact.ModelCard(
-        version="fold", kind=kind, threshold=0.5, created_at=datetime.now(UTC), metrics={}, training={}
-    )
-    return Scorer(onnx_bytes, card).predict_proba(raw)
+    return Scorer.of_graph(onnx_bytes, kind).predict_proba(raw)
 
 
 def fold_metrics(y: np.ndarray, scores: np.ndarray, raw: np.ndarray, budget_k: int) -> dict[str, Any]:

@@ -112,17 +112,22 @@ def test_training_features_are_the_served_graph_s_and_equal_numpy_s_within_float
     np.testing.assert_allclose(candidates.graph_features(raw), features.engineer(raw), rtol=0, atol=2e-6)
 
 
-def test_a_candidate_whose_export_disagrees_is_left_out_and_the_training_goes_on(data, tmp_path):
-    raw, y, _, _ = data
-    broken = Broken("broken", "logistic_regression", LogisticRegression(max_iter=500))
-    options = pipeline.Options(
+def _dry_run(tmp_path, ensemble_size: int) -> pipeline.Options:
+    """One fold, nothing registered or exported beyond `tmp_path`."""
+    return pipeline.Options(
         model_dir=tmp_path / "champion",
         tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
         artifact_location=(tmp_path / "artifacts").as_uri(),
         folds=1,
-        ensemble_size=0,
+        ensemble_size=ensemble_size,
         dry_run=True,
     )
+
+
+def test_a_candidate_whose_export_disagrees_is_left_out_and_the_training_goes_on(data, tmp_path):
+    raw, y, _, _ = data
+    broken = Broken("broken", "logistic_regression", LogisticRegression(max_iter=500))
+    options = _dry_run(tmp_path, ensemble_size=0)
 
     outcome = pipeline.run(raw, y, "synthetic", [broken, candidates.logistic_regression()], options)
 
@@ -136,23 +141,15 @@ class BrokenEnsemble(candidates.EnsembleCandidate):
     def fit(self, rows, on_epoch=None):
         fitted = super().fit(rows, on_epoch)
         native = fitted.predict_native
-        fitted.predict_native = lambda raw: (
-            1.0 - native(raw)
-        )  # what a wrong ensemble graph would disagree with
+        # What a wrong ensemble graph would disagree with.
+        fitted.predict_native = lambda raw: 1.0 - native(raw)
         return fitted
 
 
 def test_an_ensemble_whose_export_disagrees_is_left_out_and_the_training_goes_on(data, tmp_path, monkeypatch):
     raw, y, _, _ = data
     monkeypatch.setattr(pipeline, "EnsembleCandidate", BrokenEnsemble)
-    options = pipeline.Options(
-        model_dir=tmp_path / "champion",
-        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-        artifact_location=(tmp_path / "artifacts").as_uri(),
-        folds=1,
-        ensemble_size=2,
-        dry_run=True,
-    )
+    options = _dry_run(tmp_path, ensemble_size=2)
     two = [candidates.logistic_regression(), candidates.logistic_regression(candidates.SMOTE_RATIO)]
 
     outcome = pipeline.run(raw, y, "synthetic", two, options)
