@@ -60,7 +60,8 @@ def decide(
     probability = scorer.predict_proba(raw)
     is_fraud = probability >= threshold
     band = bands.assign(probability)
-    reasons = _reasons(scorer, raw, probability, _rows_to_explain(explain_rows, is_fraud, band))
+    rows = _rows_to_explain(explain_rows, probability, is_fraud, min(threshold, bands.review_at))
+    reasons = _reasons(scorer, raw, probability, rows)
     shadow_probability = shadow.predict_proba(raw) if shadow is not None else None
     shadow_version = shadow.version if shadow is not None else None
     return Decisions(
@@ -68,14 +69,16 @@ def decide(
     )
 
 
-def _rows_to_explain(which: Explain, is_fraud: np.ndarray, band: np.ndarray) -> np.ndarray:
+def _rows_to_explain(
+    which: Explain, probability: np.ndarray, is_fraud: np.ndarray, attention_at: float
+) -> np.ndarray:
     if which == "none":
         return np.empty(0, dtype=np.intp)
     if which == "flagged":
         return np.flatnonzero(is_fraud)
-    if which == "attention":  # flagged, or in the review or decline band
-        return np.flatnonzero(is_fraud | (band >= _REVIEW))
-    return np.arange(len(band))
+    if which == "attention":  # flagged or in the review or decline band: at or above the lower of the two
+        return np.flatnonzero(probability >= attention_at)
+    return np.arange(len(probability))
 
 
 def _reasons(

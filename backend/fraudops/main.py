@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import sessionmaker
@@ -155,11 +154,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Credit-card fraud detection: batch uploads, real-time scoring, gated model promotion.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        telemetry=None if settings.otel_telemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     errors.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        middleware.CORS, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
     )
     middleware.install(app, settings)  # security headers, cross-site guard, rate limits, JSON body cap
     app.user_middleware.append(Middleware(predict.PredictLane))  # innermost: past the guards, before routing

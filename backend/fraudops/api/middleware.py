@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fraudops.core.config import Settings
@@ -101,6 +102,26 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CORS(CORSMiddleware):
+    """Starlette's CORS handling, skipped for a state-changing request that names no Origin (curl, the
+    stream producer, other servers: not a browser, so nothing for CORS to grant).
+
+    For those Starlette would only add `Vary: Origin`, which matters to a cache deciding whether to reuse
+    a response, and caches do not reuse responses to POST, PUT, PATCH or DELETE. The skip spares
+    /api/predict building a header view of the request and wrapping its response (~3 % of its CPU).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in _UNSAFE_METHODS
+            and not any(name == b"origin" for name, _ in scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def normalise_origin(origin: str) -> str:

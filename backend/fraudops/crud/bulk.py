@@ -1,4 +1,5 @@
-"""Bulk rows inside the caller's transaction: COPY on PostgreSQL, executemany on SQLite."""
+"""Bulk rows inside the caller's transaction: COPY on PostgreSQL (binary where core.pgcopy covers every
+column, else CSV), executemany on SQLite."""
 
 import io
 from collections.abc import Iterator
@@ -17,9 +18,12 @@ def bulk_insert(session: Session, table: Table, rows: pa.Table) -> None:
     dbapi = session.connection().connection.driver_connection
     assert dbapi is not None
     table_name = table.name
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    binary = postgresql and pgcopy.supports(table, rows)
+    if binary:
+        rows = rows.select(pgcopy.column_order(table, rows))
     columns = ", ".join(f'"{name}"' for name in rows.column_names)
-    if session.get_bind().dialect.name == "postgresql":
-        binary = pgcopy.supports(table, rows)
+    if postgresql:
         chunks = pgcopy.encode(table, rows, CHUNK_ROWS) if binary else _csv_chunks(rows)
         statement = f"COPY {table_name} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
         with dbapi.cursor() as cur, cur.copy(statement) as copy:

@@ -163,6 +163,24 @@ def test_same_site_allowed_and_originless_posts_pass(client, session):
     assert counts(session)["batches"] == 1
 
 
+def test_cors_grants_an_allowed_page_and_leaves_originless_posts_alone(client):
+    page = "http://localhost:5173"  # CORS_ORIGINS' default: Vite's dev server
+    granted = client.post("/api/feedback", json=LABELS, headers={"Origin": page})
+    assert granted.headers["access-control-allow-origin"] == page
+    assert "Origin" in granted.headers["vary"]
+    preflight = client.options(
+        "/api/predict", headers={"Origin": page, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == page
+    # another site's page is granted nothing (and its POST is refused by the cross-site guard)
+    assert "access-control-allow-origin" not in client.get("/api/health", headers={"Origin": EVIL}).headers
+    # a POST naming no origin is no browser's: CORS adds nothing to it
+    plain = client.post("/api/predict", json=transactions(1)[0])
+    assert plain.status_code == 200
+    assert not any(name.startswith("access-control") or name == "vary" for name in plain.headers)
+    assert_security_headers(plain)
+
+
 # --- rate limits --------------------------------------------------------------------------------------
 
 

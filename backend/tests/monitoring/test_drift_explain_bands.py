@@ -83,6 +83,13 @@ def test_bands_boundaries_fall_in_the_higher_band():
     bands = Bands(review_at=0.3, decline_at=0.8)
     scores = np.array([0.0, 0.2999, 0.3, 0.5, 0.7999, 0.8, 1.0])
     assert bands.assign(scores).tolist() == [0, 0, 1, 1, 1, 2, 2]
+    assert bands.assign(np.array([np.nan])).tolist() == [2]  # an undefined score never approves
+    equal = Bands(review_at=0.5, decline_at=0.5)  # no review band at all
+    assert equal.assign(np.array([0.4999, 0.5])).tolist() == [0, 2]
+    rng = np.random.default_rng(0)  # the same as counting the bounds each score reached
+    many, edges = rng.random(10_000), Bands(review_at=0.25, decline_at=0.6)
+    expected = (many >= 0.25).astype(int) + (many >= 0.6)
+    assert edges.assign(many).tolist() == expected.tolist()
     assert Band(2).name == "decline" and [b.name for b in Band] == BAND_NAMES
 
 
