@@ -66,10 +66,12 @@ def _copy_labeled(session: Session, chunk_rows: int) -> Iterator[tuple[np.ndarra
 
 
 def labeled_transactions(
-    session: Session, tail: tuple[np.ndarray, np.ndarray] | None = None
+    session: Session,
+    tail: tuple[np.ndarray, np.ndarray] | None = None,
+    dtype: type[np.floating[Any]] = np.float64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """All labeled transactions at once (see `iter_labeled_transactions`), with the `tail` rows (e.g. the
-    labeled feedback) after them.
+    labeled feedback) after them; `dtype` is the raw array's.
 
     The arrays are sized from a count and filled chunk by chunk, so the peak is the result plus one chunk
     (concatenating the chunks held every row twice: 2.4 GB more at 5,000,000 rows). Rows committed between
@@ -79,7 +81,7 @@ def labeled_transactions(
     extra_raw = np.empty((0, width)) if tail is None else tail[0]
     extra_y = np.empty(0, dtype=np.int8) if tail is None else tail[1]
     capacity = count_labeled_transactions(session) + len(extra_y)
-    raw, y = np.empty((capacity, width)), np.empty(capacity, dtype=np.int8)
+    raw, y = np.empty((capacity, width), dtype=dtype), np.empty(capacity, dtype=np.int8)
     filled = 0
     for part_raw, part_y in iter_labeled_transactions(session):
         if filled + len(part_y) + len(extra_y) > len(y):  # grown since the count: rare, so doubling is fine

@@ -83,18 +83,22 @@ def take_lock(
 
 
 def load_rows(request: TrainRequest, session: Session | None) -> tuple[np.ndarray, np.ndarray, str]:
-    """(raw, labels, source): the CSV when one is given, else every labeled transaction in the database."""
+    """(raw, labels, source): the CSV when one is given, else every labeled transaction in the database.
+
+    The raw values are float32, the precision the served graph takes them in: models are fitted and
+    checked on what they will be given, and 5,000,000 rows hold 0.6 GB instead of 1.2 (with every copy
+    a run makes of its windows halved too)."""
     if request.csv is not None:
         from fraudops.data.labeled import load_labeled_csv
 
         raw, y = load_labeled_csv(request.csv)
-        return raw, y, str(request.csv)
+        return raw.astype(np.float32), y, str(request.csv)
     if session is None:
         raise RuntimeError(NOT_MIGRATED)
     # Real-time predictions whose true class came back through POST /api/feedback are training rows too,
     # placed after the transactions (the time split orders all rows by time).
     feedback_raw, feedback_y = crud.labeled_feedback(session)
-    raw, y = crud.labeled_transactions(session, tail=(feedback_raw, feedback_y))
+    raw, y = crud.labeled_transactions(session, tail=(feedback_raw, feedback_y), dtype=np.float32)
     transactions = len(y) - len(feedback_y)
     source = f"database: {transactions:,} labeled transactions, {len(feedback_y):,} labeled through feedback"
     return raw, y, source
