@@ -64,3 +64,8 @@ def test_training_read_returns_every_labeled_row_in_time_order(client, session, 
     raw, y = crud.labeled_transactions(session, tail=tail)
     np.testing.assert_array_equal(raw, np.concatenate([expected[order], tail[0]]))
     np.testing.assert_array_equal(y, np.concatenate([labels[order], tail[1]]))
+    # Training reads float32, the precision the served graph takes: the same rows, rounded once.
+    raw32, y32 = crud.labeled_transactions(session, tail=tail, dtype=np.float32)
+    assert raw32.dtype == np.float32
+    np.testing.assert_array_equal(raw32, np.concatenate([expected[order], tail[0]]).astype(np.float32))
+    np.testing.assert_array_equal(y32, y)
