@@ -175,6 +175,9 @@ def _explain_flag(value: str | None) -> bool:
     raise _invalid("bool_parsing", ("query", "explain"), "Input should be a valid boolean")
 
 
+_JSON_TYPE = b"application/json"
+
+
 class _JSONBytes(Response):
     """A JSON body already serialised, with its two headers set directly (Starlette's constructor renders
     and inspects headers generically: a few percent of this path's CPU)."""
@@ -186,9 +189,6 @@ class _JSONBytes(Response):
         self.background = None
         self.body = body
         self.raw_headers = [(b"content-length", str(len(body)).encode()), (b"content-type", _JSON_TYPE)]
-
-
-_JSON_TYPE = b"application/json"
 
 
 def _json(content: Any) -> Response:
