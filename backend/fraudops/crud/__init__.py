@@ -27,7 +27,12 @@ from fraudops.crud.dead_letters import (
 )
 from fraudops.crud.labels import LabelOutcome, apply_labels, label_history, labeled_feedback
 from fraudops.crud.model_versions import list_model_versions, record_model_version, record_registered_version
-from fraudops.crud.prediction_log import append_prediction_log, prediction_log_count, prediction_log_window
+from fraudops.crud.prediction_log import (
+    append_encoded_prediction_log,
+    append_prediction_log,
+    prediction_log_count,
+    prediction_log_window,
+)
 from fraudops.crud.review import (
     QueueFilter,
     ReviewOrder,
@@ -66,6 +71,7 @@ __all__ = [
     "ReviewSource",
     "ScoredRow",
     "add_reasons",
+    "append_encoded_prediction_log",
     "append_prediction_log",
     "apply_labels",
     "batch_probabilities",

@@ -2,7 +2,7 @@
 column, else CSV), executemany on SQLite."""
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -15,30 +15,40 @@ CHUNK_ROWS = 50_000
 
 
 def bulk_insert(session: Session, table: Table, rows: pa.Table) -> None:
-    dbapi = session.connection().connection.driver_connection
-    assert dbapi is not None
-    table_name = table.name
     postgresql = session.get_bind().dialect.name == "postgresql"
-    binary = postgresql and pgcopy.supports(table, rows)
-    if binary:
+    if postgresql and pgcopy.supports(table, rows):
         rows = rows.select(pgcopy.column_order(table, rows))
+        copy_binary(session, table, rows.column_names, pgcopy.encode(table, rows, CHUNK_ROWS))
+        return
     columns = ", ".join(f'"{name}"' for name in rows.column_names)
     if postgresql:
-        chunks = pgcopy.encode(table, rows, CHUNK_ROWS) if binary else _csv_chunks(rows)
-        statement = f"COPY {table_name} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
-        with dbapi.cursor() as cur, cur.copy(statement) as copy:
-            for chunk in chunks:
-                copy.write(chunk)
-    else:
-        marks = ", ".join("?" * rows.num_columns)
-        cur = dbapi.cursor()
-        for start in range(0, rows.num_rows, CHUNK_ROWS):
-            part = rows.slice(start, CHUNK_ROWS)
-            cur.executemany(
-                f"INSERT INTO {table_name} ({columns}) VALUES ({marks})",
-                zip(*(col.to_pylist() for col in part.columns), strict=True),
-            )
-        cur.close()
+        _copy(session, f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv)", _csv_chunks(rows))
+        return
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    marks = ", ".join("?" * rows.num_columns)
+    cur = dbapi.cursor()
+    for start in range(0, rows.num_rows, CHUNK_ROWS):
+        part = rows.slice(start, CHUNK_ROWS)
+        cur.executemany(
+            f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",
+            zip(*(col.to_pylist() for col in part.columns), strict=True),
+        )
+    cur.close()
+
+
+def copy_binary(session: Session, table: Table, columns: list[str], stream: Iterable[bytes]) -> None:
+    """COPY a binary stream (core.pgcopy) of `columns` rows into `table`, in the caller's transaction."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    _copy(session, f"COPY {table.name} ({names}) FROM STDIN (FORMAT binary)", stream)
+
+
+def _copy(session: Session, statement: str, blocks: Iterable[bytes]) -> None:
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur, cur.copy(statement) as copy:
+        for block in blocks:
+            copy.write(block)
 
 
 def _csv_chunks(rows: pa.Table) -> Iterator[bytes]:

@@ -9,7 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fraudops.crud.bulk import bulk_insert
+from fraudops.core import pgcopy
+from fraudops.crud.bulk import bulk_insert, copy_binary
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.tables import (
     prediction_log,
@@ -24,6 +25,11 @@ def append_prediction_log(session: Session, rows: pa.Table, idempotent: bool = F
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     session.execute(insert(prediction_log).on_conflict_do_nothing(), rows.to_pylist())
+
+
+def append_encoded_prediction_log(session: Session, columns: list[str], rows: bytes) -> None:
+    """Add logged predictions already encoded as binary COPY rows of `columns` (PostgreSQL only)."""
+    copy_binary(session, prediction_log, columns, pgcopy.stream([rows]))
 
 
 def prediction_log_count(session: Session, source: str | None = None) -> int:

@@ -37,13 +37,30 @@ def chunk(n: int, poison_at: set[int] | None = None, dialect: str = "postgresql"
     )  # fmt: skip
 
 
-def test_refused_rows_are_parked_and_the_rest_written(engine, session):
+def one_row_each(listed: Chunk) -> list[Chunk]:
+    """The same predictions as /api/predict records them: a chunk per request (on PostgreSQL the log
+    encodes these on arrival, and a refused write falls back to the table to find the bad rows)."""
+    return [
+        Chunk(
+            request_ids=listed.request_ids[i : i + 1], received_at=listed.received_at, source="api",
+            external_ids=listed.external_ids[i : i + 1], features=listed.features[i : i + 1],
+            probability=listed.probability[i : i + 1], is_fraud=listed.is_fraud[i : i + 1],
+            threshold=listed.threshold, model_version=listed.model_version, latency_ms=0.3,
+        )  # fmt: skip
+        for i in range(len(listed))
+    ]
+
+
+@pytest.mark.parametrize("per_request", [False, True], ids=["one-chunk", "chunk-per-request"])
+def test_refused_rows_are_parked_and_the_rest_written(engine, session, per_request):
     dialect = engine.dialect.name
 
     async def scenario() -> PredictionLog:
         log = PredictionLog(sessionmaker(engine), flush_rows=10_000, flush_seconds=0.05)
         log.start()
-        log.record(chunk(1_000, poison_at={3, 517, 999}, dialect=dialect))
+        poisoned = chunk(1_000, poison_at={3, 517, 999}, dialect=dialect)
+        for part in one_row_each(poisoned) if per_request else [poisoned]:
+            log.record(part)
         await asyncio.sleep(0.5)
         log.record(chunk(50, dialect=dialect))  # later traffic keeps flowing
         await log.close()
