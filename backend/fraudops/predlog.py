@@ -4,8 +4,8 @@ Requests append their results to an in-memory buffer (no I/O; on PostgreSQL a on
 encoded for binary COPY as it is appended, a few microseconds). A background task flushes the buffer
 every `flush_seconds`, or sooner once `flush_rows` are waiting, with one bulk write (COPY on PostgreSQL)
 in a worker thread, which then has little more to do than send bytes: its CPU work holds the GIL, and
-that waiting lands on the requests being served meanwhile. Shutdown flushes whatever is left, so a clean stop loses
-nothing. A crash loses at most what was buffered: about `flush_seconds` of traffic. If the database
+that waiting lands on the requests being served meanwhile. Shutdown flushes whatever is left, so a clean
+stop loses nothing. A crash loses at most what was buffered: about `flush_seconds` of traffic. If the database
 is unreachable, entries are kept and retried up to `max_pending` rows; beyond that new entries are
 dropped and counted (`dropped`, shown by /api/health) rather than failing or slowing predictions.
 
@@ -17,10 +17,11 @@ one poisoned value can never stop the log. /api/health says `degraded` while wri
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_
+from operator import attrgetter, is_, is_not
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -168,25 +169,32 @@ def _reasons_column(
 def score_shadows(chunks: list[Chunk]) -> None:
     """Fill in the deferred shadow scores: one model call per challenger for all its waiting rows. A
     challenger that fails leaves its rows' shadow empty (logged), never the log stuck."""
-    waiting: dict[int, list[Chunk]] = {}
-    for chunk in chunks:
-        if chunk.shadow_later is not None:
-            waiting.setdefault(id(chunk.shadow_later), []).append(chunk)
-    for group in waiting.values():
-        scorer = group[0].shadow_later
-        assert scorer is not None
-        try:
-            scores = scorer.predict_proba(np.concatenate([c.features for c in group]))
-        except Exception:
-            log.exception("shadow challenger %s failed to score %d rows", scorer.version, len(group))
-            scores = None
+    for scorer, group, scores in _deferred_scores(chunks):
         start = 0
-        for chunk in group:
+        for k in group:
+            chunk = chunks[k]
             if scores is not None:
                 chunk.shadow_probability = scores[start : start + len(chunk)]
                 chunk.shadow_version = scorer.version
             start += len(chunk)
             chunk.shadow_later = None
+
+
+def _deferred_scores(chunks: list[Chunk]) -> Iterator[tuple["Scorer", list[int], np.ndarray | None]]:
+    """Per deferred challenger: the indices of its chunks and its scores of their rows, in order (None,
+    logged, when it failed)."""
+    waiting: dict[int, list[int]] = {}
+    for k in compress(range(len(chunks)), map(_SHADOW_LATER, chunks)):
+        waiting.setdefault(id(chunks[k].shadow_later), []).append(k)
+    for group in waiting.values():
+        scorer = chunks[group[0]].shadow_later
+        assert scorer is not None
+        try:
+            scores = scorer.predict_proba(np.concatenate([chunks[k].features for k in group]))
+        except Exception:
+            log.exception("shadow challenger %s failed to score %d chunks", scorer.version, len(group))
+            scores = None
+        yield scorer, group, scores
 
 
 # One request's row, encoded when it is recorded: a few microseconds on the request's own thread, where
@@ -218,6 +226,7 @@ _ROW = pgcopy.RowEncoder(
 )
 _NO_SHADOW = _ROW.tail([None, None])
 _ENCODED, _SHADOW_PROBABILITY = attrgetter("encoded"), attrgetter("shadow_probability")
+_SHADOW_LATER = attrgetter("shadow_later")
 
 
 def encode_row(chunk: Chunk) -> bytes:
@@ -248,19 +257,24 @@ def encode_row(chunk: Chunk) -> bytes:
 
 
 def _encoded_rows(chunks: list[Chunk]) -> bytes:
-    """The encoded chunks' rows, each completed with its shadow columns."""
-    if all(map(is_, map(_SHADOW_PROBABILITY, chunks), repeat(None))):  # no challenger: all end alike
+    """The encoded one-row chunks' rows, each completed with its shadow columns: NULL, or the challenger's
+    score, scored now in one call per challenger when it was deferred. The chunks are left as they are:
+    should the write be refused, the table path scores them again."""
+    given = list(map(_SHADOW_PROBABILITY, chunks))
+    deferred = not all(map(is_, map(_SHADOW_LATER, chunks), repeat(None)))
+    if not deferred and all(map(is_, given, repeat(None))):  # no challenger: every row ends alike
         return _NO_SHADOW.join(map(_ENCODED, chunks)) + _NO_SHADOW
-    return b"".join(
-        c.encoded
-        + (
-            _NO_SHADOW
-            if c.shadow_probability is None
-            else _ROW.tail([c.shadow_probability.item(), c.shadow_version])
-        )
-        for c in chunks
-        if c.encoded is not None
-    )
+    tails = [_NO_SHADOW] * len(chunks)
+    for k in compress(range(len(chunks)), map(is_not, given, repeat(None))):  # scored already (a retry)
+        tails[k] = _ROW.tail([given[k].item(), chunks[k].shadow_version])
+    for scorer, group, scores in _deferred_scores(chunks) if deferred else ():
+        if scores is not None:
+            for k, tail in zip(group, _ROW.tails([scores, scorer.version], len(group)), strict=True):
+                tails[k] = tail
+    rows: list[bytes] = [b""] * (2 * len(chunks))
+    rows[0::2] = map(_ENCODED, chunks)
+    rows[1::2] = tails
+    return b"".join(rows)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from fraudops import crud
 from fraudops.core import pgcopy
 from fraudops.core.db import make_engine
 from fraudops.core.migrate import upgrade_to_head
+from fraudops.ml.scorer import Scorer
 from fraudops.predlog import _ROW, Chunk, PredictionLog, _encoded_rows, encode_row, to_table
 from fraudops.tables import prediction_log
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -89,15 +90,23 @@ def one_row_chunks(n: int, seed: int) -> list[Chunk]:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_rows_encoded_on_arrival_are_the_bytes_the_table_path_writes(seed):
+def test_rows_encoded_on_arrival_are_the_bytes_the_table_path_writes(seed, model_dir):
+    """Byte for byte, with a challenger deferred to flush time (seed 1) or already scored (seed 2: a write
+    retried after the table path had scored it)."""
     chunks = one_row_chunks(60, seed)
+    challenger = Scorer.load(model_dir)
     for i, c in enumerate(chunks):
         c.encoded = encode_row(c)
-        if seed and i % 2:  # a challenger's score, filled in at flush time after the row was encoded
+        if seed == 1 and i % 2:
+            c.shadow_later = challenger
+        elif seed == 2 and i % 2:
             c.shadow_probability, c.shadow_version = np.array([0.125 * (i % 8)]), "challenger-v2"
-    table = to_table(chunks).select(_ROW.columns)
-    expected = b"".join(pgcopy.encode(prediction_log, table, chunk_rows=1_000))
-    assert b"".join(pgcopy.stream([_encoded_rows(chunks)])) == expected
+    encoded = b"".join(pgcopy.stream([_encoded_rows(chunks)]))
+    assert all(c.shadow_later is None for c in chunks[::2])  # left as they were: none deferred
+    table = to_table(chunks).select(_ROW.columns)  # scores the deferred ones itself
+    if seed == 1:
+        assert table.column("shadow_probability").null_count == 30
+    assert encoded == b"".join(pgcopy.encode(prediction_log, table, chunk_rows=1_000))
 
 
 def test_rows_encoded_on_arrival_store_what_the_table_path_stores(pg_engine):

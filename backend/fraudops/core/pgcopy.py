@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -234,6 +235,18 @@ class RowEncoder:
 
     def tail(self, later: Sequence[Any]) -> bytes:
         return b"".join(map(_field, self._later, later))
+
+    def tails(self, later: Sequence[Any], rows: int) -> list[bytes]:
+        """`tail` of `rows` rows at once, each value a NumPy array (a value per row) or one value for all."""
+        columns: list[Iterable[bytes]] = []
+        for kind, value in zip(self._later, later, strict=True):
+            if isinstance(value, np.ndarray):
+                pack = _FIELD.get(kind or "")
+                values = value.tolist()
+                columns.append(map(pack, values) if pack else [_field(kind, v) for v in values])
+            else:
+                columns.append(repeat(_field(kind, value), rows))
+        return list(map(b"".join, zip(*columns, strict=True)))
 
 
 def _micros(at: datetime) -> int:
