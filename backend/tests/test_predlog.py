@@ -76,15 +76,21 @@ def one_row_chunks(n: int, seed: int) -> list[Chunk]:
         reasons = {0: [{"feature": "V14", "value": float(rng.normal()), "contribution": 0.25}]}
         chunks.append(
             Chunk(
-                request_ids=[uuid.uuid4().hex], received_at=datetime.now(UTC), source="api",
+                request_ids=[uuid.uuid4().hex],
+                received_at=datetime.now(UTC),
+                source="api",
                 external_ids=[None if (k := ids[i % len(ids)]) is None else str(k)],
-                features=rng.normal(size=(1, 30)) * 10.0 ** rng.integers(-3, 9), probability=probability,
-                is_fraud=probability >= 0.5, threshold=0.5, model_version=f"xgboost-{i % 2}",
+                features=rng.normal(size=(1, 30)) * 10.0 ** rng.integers(-3, 9),
+                probability=probability,
+                is_fraud=probability >= 0.5,
+                threshold=0.5,
+                model_version=f"xgboost-{i % 2}",
                 latency_ms=float(rng.random()) if i % 2 else rng.random(1),
                 band=None if i % 5 == 0 else np.array([i % 3], np.int8),
-                review_at=None if i % 5 == 0 else 0.25, decline_at=None if i % 5 == 0 else 0.5,
+                review_at=None if i % 5 == 0 else 0.25,
+                decline_at=None if i % 5 == 0 else 0.5,
                 reasons=reasons if i % 4 == 0 else None,
-            )  # fmt: skip
+            )
         )
     return chunks
 

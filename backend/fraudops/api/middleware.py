@@ -47,6 +47,15 @@ OTHER_HEADERS = {
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
 }
+# /api answers are data, never a document: nothing may load from them or frame them (OWASP's REST security
+# headers). The page's policy, the referrer and opener policies only mean something to a document, and
+# every header is written and checked on each of /api/predict's requests.
+API_HEADERS = {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+}
+API_PREFIX = "/api/"
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The upload route streams its body to disk under its own cap (MAX_UPLOAD_MB), so the JSON cap skips it.
@@ -79,19 +88,25 @@ def _header_list(values: dict[str, str]) -> Headers:
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response, leaving any header a route set itself."""
+    """Adds the security headers to every response (the page's, the API docs', or the API's own), leaving
+    any header a route set itself."""
 
     def __init__(self, app: ASGIApp, docs_paths: Iterable[str]) -> None:
         self.app = app
         self.page_headers = _header_list({"content-security-policy": PAGE_CSP, **OTHER_HEADERS})
         self.docs_headers = _header_list({"content-security-policy": DOCS_CSP, **OTHER_HEADERS})
+        self.api_headers = _header_list(API_HEADERS)
         self.docs_paths = frozenset(docs_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        ours = self.docs_headers if scope["path"] in self.docs_paths else self.page_headers
+        path = scope["path"]
+        if path.startswith(API_PREFIX):
+            ours = self.api_headers
+        else:
+            ours = self.docs_headers if path in self.docs_paths else self.page_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fraudops.api.middleware import (
+    API_HEADERS,
     DOCS_CSP,
     PAGE_CSP,
     BodyLimit,
@@ -73,17 +74,25 @@ def assert_security_headers(response: Any, csp: str = PAGE_CSP) -> None:
         assert response.headers.get(name) == value, (name, response.headers)
 
 
+def assert_api_headers(response: Any) -> None:
+    """Data, not a document: nothing loads from it or frames it, and no document-only policies."""
+    for name, value in API_HEADERS.items():
+        assert response.headers.get(name) == value, (name, response.headers)
+    assert "default-src 'none'" in API_HEADERS["content-security-policy"]
+    assert "referrer-policy" not in response.headers
+
+
 # --- security headers ---------------------------------------------------------------------------------
 
 
 def test_security_headers_on_api_answers_and_errors(client):
-    assert_security_headers(client.get("/api/health"))
+    assert_api_headers(client.get("/api/health"))
     missing = client.get("/api/batches/987654")
     assert missing.status_code == 404
-    assert_security_headers(missing)
+    assert_api_headers(missing)
     invalid = client.post("/api/predict", json={"V1": "not a number"})
     assert invalid.status_code == 422
-    assert_security_headers(invalid)
+    assert_api_headers(invalid)
 
 
 def test_security_headers_on_the_page_and_its_assets(app_with, tmp_path):
@@ -141,7 +150,7 @@ def test_cross_site_posts_are_refused_and_store_nothing(client, session):
             "detail": "cross-site request refused: its Origin (or Referer) is neither this site "
             "nor one of CORS_ORIGINS"
         }
-        assert_security_headers(response)
+        assert_api_headers(response)
     assert counts(session) == before
 
 
@@ -178,7 +187,7 @@ def test_cors_grants_an_allowed_page_and_leaves_originless_posts_alone(client):
     plain = client.post("/api/predict", json=transactions(1)[0])
     assert plain.status_code == 200
     assert not any(name.startswith("access-control") or name == "vary" for name in plain.headers)
-    assert_security_headers(plain)
+    assert_api_headers(plain)
 
 
 # --- rate limits --------------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ def test_feedback_rate_limit_answers_429_then_recovers(app_with):
         assert limited.json() == {
             "detail": "too many feedback requests from this client: at most 3 a minute; retry in 20 s"
         }
-        assert_security_headers(limited)
+        assert_api_headers(limited)
         clock.now += 19
         assert client.post("/api/feedback", json=LABELS).status_code == 429
         clock.now += 1
@@ -271,7 +280,7 @@ def test_an_80_mb_json_body_is_refused_at_once_and_the_server_keeps_serving(clie
     assert elapsed < 0.5, elapsed
     assert len(response.content) < 1024
     assert response.json() == {"detail": "the request body is larger than the 16 MB limit (MAX_JSON_MB)"}
-    assert_security_headers(response)
+    assert_api_headers(response)
     assert client.get("/api/health").status_code == 200
     one = client.post("/api/predict", json=transactions(1)[0])
     assert one.status_code == 200, one.text
@@ -357,7 +366,7 @@ def test_the_csv_download_neutralises_formulas_in_ids(client):
     ]
     assert rows[len(ids)]["id"] == f"tx-{len(ids)}"
     assert all(float(r["probability"]) >= 0 and r["is_fraud"] in ("0", "1") for r in rows)
-    assert_security_headers(response)
+    assert_api_headers(response)
 
 
 def test_spreadsheet_safe_text():

@@ -42,11 +42,17 @@ def one_row_each(listed: Chunk) -> list[Chunk]:
     encodes these on arrival, and a refused write falls back to the table to find the bad rows)."""
     return [
         Chunk(
-            request_ids=listed.request_ids[i : i + 1], received_at=listed.received_at, source="api",
-            external_ids=listed.external_ids[i : i + 1], features=listed.features[i : i + 1],
-            probability=listed.probability[i : i + 1], is_fraud=listed.is_fraud[i : i + 1],
-            threshold=listed.threshold, model_version=listed.model_version, latency_ms=0.3,
-        )  # fmt: skip
+            request_ids=listed.request_ids[i : i + 1],
+            received_at=listed.received_at,
+            source="api",
+            external_ids=listed.external_ids[i : i + 1],
+            features=listed.features[i : i + 1],
+            probability=listed.probability[i : i + 1],
+            is_fraud=listed.is_fraud[i : i + 1],
+            threshold=listed.threshold,
+            model_version=listed.model_version,
+            latency_ms=0.3,
+        )
         for i in range(len(listed))
     ]
 
