@@ -100,8 +100,8 @@ def to_table(chunks: list[Chunk], reasons_as: Literal["text", "objects"] = "text
 
     Runs in the flusher's thread while requests keep arriving, and every millisecond it holds the GIL is
     a millisecond of waiting spread over the requests of the moment (the real-time path's p99). So the
-    chunks are walked with C-level iteration (`map`, `attrgetter`, `chain`), never a Python loop per
-    chunk: /api/predict's usual flush is 2,000 one-row chunks.
+    chunks are walked with C-level iteration (`map`, `attrgetter`, `chain`) wherever a column allows:
+    a flush can hold 2,000 one-row chunks.
     """
     score_shadows(chunks)
 
@@ -377,7 +377,6 @@ class PredictionLog:
         """One transaction: the rows encoded on arrival as they are, the others through the table."""
         encoded = [c for c in chunks if c.encoded is not None]
         others = [c for c in chunks if c.encoded is None] if len(encoded) < len(chunks) else []
-        score_shadows(encoded)
         with self.session_factory() as session:
             if encoded:
                 crud.append_encoded_prediction_log(session, _ROW.columns, _encoded_rows(encoded))
