@@ -7,11 +7,37 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 import keras
 import numpy as np
+from sklearn.metrics import average_precision_score, log_loss
 
 from fraudops.ml.fit_options import EpochHook, MLPParams
 from fraudops.ml.onnx_export import Dense
 
 log = logging.getLogger(__name__)
+
+# Training steps per call into TensorFlow. A step of these small networks costs about as much in Keras'
+# Python loop as in the graph; 32 a call cut an epoch by about a fifth (2026-12-01, 260k rows).
+STEPS_PER_EXECUTION = 32
+PREDICT_BATCH = 131_072
+
+
+class _ValidationAUPRC(keras.callbacks.Callback):
+    """`val_auprc` (scikit-learn's average precision, the selection's own metric) and `val_loss` of the
+    validation rows after each epoch, for early stopping. Computed once per epoch from one predict, where
+    a compiled Keras metric would also be updated on every training batch (a fifth of an epoch's time)
+    and only approximates the area with 200 thresholds."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> None:
+        super().__init__()
+        self.x, self.y, self.weight = x, y, weight
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:  # noqa: ARG002
+        if logs is None:
+            return
+        scores = predict(self.model, self.x)
+        # A window without fraud has no precision-recall curve: nothing to stop on, every epoch ties.
+        auprc = average_precision_score(self.y, scores, sample_weight=self.weight) if self.y.any() else 0.0
+        logs["val_auprc"] = float(auprc)
+        logs["val_loss"] = float(log_loss(self.y, scores, sample_weight=self.weight, labels=[0, 1]))
 
 
 class _EpochLog(keras.callbacks.Callback):
@@ -38,7 +64,7 @@ def build(n_inputs: int, params: MLPParams) -> keras.Model:
     model.compile(
         optimizer=keras.optimizers.Adam(params.learning_rate),
         loss="binary_crossentropy",
-        metrics=[keras.metrics.AUC(curve="PR", name="auprc")],
+        steps_per_execution=STEPS_PER_EXECUTION,
     )
     return model
 
@@ -76,7 +102,8 @@ def fit(
         stop = keras.callbacks.EarlyStopping(
             monitor="val_auprc", mode="max", patience=params.patience, restore_best_weights=True
         )
-        callbacks.insert(0, stop)
+        # Callbacks share one logs dict in list order: the validation scores first, then the stopping.
+        callbacks[:0] = [_ValidationAUPRC(x_val, y_val, val_weight), stop]
     if on_epoch:
         callbacks.append(_progress(on_epoch, params.max_epochs))
     # Class weight folded into per-row weights, so a downsampling weight can multiply it.
@@ -86,7 +113,6 @@ def fit(
     history = model.fit(
         x_train,
         y_train,
-        validation_data=None if stop is None else (x_val, y_val, val_weight),
         epochs=params.max_epochs,
         batch_size=params.batch_size,
         sample_weight=rows_weight,
@@ -109,4 +135,7 @@ def dense_layers(model: keras.Model) -> list[Dense]:
 
 
 def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    return np.asarray(model.predict(x, batch_size=65_536, verbose=0)).reshape(-1)
+    """The network's probabilities, one call into TensorFlow per `PREDICT_BATCH` rows: `predict_on_batch`
+    skips `predict`'s dataset pipeline, half the time on a 255k-row validation window (2026-12-01)."""
+    parts = [model.predict_on_batch(x[i : i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]
+    return np.concatenate([np.asarray(p).reshape(-1) for p in parts]) if parts else np.empty(0, np.float32)

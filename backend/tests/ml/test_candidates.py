@@ -155,3 +155,30 @@ def test_an_ensemble_whose_export_disagrees_is_left_out_and_the_training_goes_on
     outcome = pipeline.run(raw, y, "synthetic", two, options)
 
     assert sorted(r.name for r in outcome.results) == ["logreg", "logreg+smote"]
+
+
+def test_the_network_stops_on_the_selection_s_auprc_and_keeps_its_best_epoch(data):
+    """Early stopping watches scikit-learn's average precision of the (weighted) validation rows, and the
+    weights it keeps are those of the epoch that scored highest: the restored model scores exactly that."""
+    from sklearn.metrics import average_precision_score
+    from sklearn.preprocessing import StandardScaler
+
+    from fraudops.ml import mlp
+    from fraudops.ml.fit_options import MLPParams
+
+    _, _, _, rows = data
+    scaler = StandardScaler().fit(rows.raw_train)
+    x_train, x_val = (scaler.transform(r).astype(np.float32) for r in (rows.raw_train, rows.raw_val))
+    val_weight = np.where(np.arange(len(rows.y_val)) % 2 == 0, 1.0, 3.0)
+    logged: list[dict[str, float]] = []
+    params = MLPParams(hidden=(8,), dropout=0.0, learning_rate=3e-2, max_epochs=12, patience=2)
+    model, epochs, best = mlp.fit(
+        x_train, rows.y_train, x_val, rows.y_val, params,
+        lambda _e, _m, logs: logged.append(logs), val_weight=val_weight,
+    )  # fmt: skip
+    auprcs = [logs["val_auprc"] for logs in logged]
+    assert len(auprcs) == epochs and all(np.isfinite(logs["val_loss"]) for logs in logged)
+    assert best == int(np.argmax(auprcs)) + 1
+    assert epochs == 12 or epochs == best + params.patience
+    restored = average_precision_score(rows.y_val, mlp.predict(model, x_val), sample_weight=val_weight)
+    assert restored == pytest.approx(max(auprcs), abs=1e-6)
