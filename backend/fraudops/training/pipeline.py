@@ -143,7 +143,7 @@ class ChampionScore:
 
     version: str
     registry_version: str | None
-    source: str  # "registry" or "folder"
+    source: str  # "registry", "served" (a registered version promoted on live traffic) or "folder"
     kind: str
     threshold: float
     test: dict[str, Any]
@@ -868,8 +868,23 @@ def _current_champion(
     budget_k: int,
 ) -> ChampionScore | None:
     """The registry's `@champion`; without one, the champion folder a deployment serves (if any), so a
-    fresh MLflow store never promotes blindly over a model that is already in production."""
+    fresh MLflow store never promotes blindly over a model that is already in production.
+
+    A folder serving another registered version of this model than `@champion` holds a challenger promoted
+    on live traffic (`POST /api/challenger/promote`, which has no registry to write to): that model is the
+    champion to beat, and the alias is moved to it (not in a dry run), so the registry says what serves."""
     registered = tracker.champion()
+    served = _served_registered_version(tracker, model_dir, registered)
+    if served is not None:
+        version, (onnx_bytes, card) = served, artifact.read(model_dir)
+        if restore:
+            log.warning(
+                "serving %s (registry version %s) is the champion: moving @champion to it",
+                card.version,
+                version,
+            )
+            tracker.set_champion(version)
+        return score_champion(onnx_bytes, card, raw_test, y_test, version, "served", test_start, budget_k)
     if registered is not None:
         if restore:
             _restore_folder(model_dir, registered.onnx_bytes, registered.card)
@@ -887,6 +902,24 @@ def _current_champion(
         onnx_bytes, card = artifact.read(model_dir)
         return score_champion(onnx_bytes, card, raw_test, y_test, None, "folder", test_start, budget_k)
     return None
+
+
+def _served_registered_version(tracker: Any, model_dir: Path, registered: Any) -> str | None:
+    """The registry version the champion folder serves, when it is a version of this registered model other
+    than `@champion`'s (checked against the version's own card tag, not only the number the card holds)."""
+    if registered is None or not artifact.exists(model_dir):
+        return None
+    card = artifact.read_card(model_dir)
+    recorded = card.training.get("mlflow") or {}
+    version = recorded.get("registry_version")
+    if (
+        card.version == registered.card.version
+        or version is None
+        or recorded.get("registered_model") != tracker.registered_name
+        or not tracker.version_of_card(str(version), card.version)
+    ):
+        return None
+    return str(version)
 
 
 def _restore_folder(model_dir: Path, onnx_bytes: bytes, card: artifact.ModelCard) -> None:

@@ -174,6 +174,16 @@ class Tracker:
     def set_champion(self, version: str) -> None:
         self.client.set_registered_model_alias(self.registered_name, CHAMPION_ALIAS, version)
 
+    def version_of_card(self, registry_version: str, card_version: str) -> bool:
+        """Whether `registry_version` of this registered model holds the card `card_version` (its tag)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.get_model_version(self.registered_name, registry_version)
+        except MlflowException:  # another store's number, or a deleted version
+            return False
+        return bool(found.tags.get("card_version") == card_version)
+
     def champion_version(self) -> str | None:
         from mlflow.exceptions import MlflowException
 

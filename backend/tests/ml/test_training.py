@@ -135,6 +135,28 @@ def test_quick_run_on_postgres_registers_promotes_and_keeps_a_better_champion(
     assert not third.promoted and restored_bytes == onnx_bytes and restored.version == card.version
     assert restored.training["mlflow"]["registry_version"] == "1"
 
+    # A challenger promoted on live traffic: the folder now serves registry version 2 (the stump) while
+    # @champion still names 1. The next training measures itself against what serves, and moves the alias
+    # to it; a dry run compares the same way and moves nothing.
+    artifact.write(train_settings.model_dir, second.best.onnx_bytes, second.best.card)
+    dry_after = run_training(train_settings, TrainRequest(dry_run=True), candidates=[stump])
+    assert dry_after.champion is not None and dry_after.champion.source == "served"
+    assert dry_after.champion.version == second.best.card.version
+    assert str(mlflow.get_model_version_by_alias("fraud-detector", "champion").version) == "1"
+    after = run_training(train_settings, TrainRequest(), candidates=[stump])
+    assert after.champion is not None and after.champion.source == "served"
+    assert after.champion.registry_version == "2"
+    assert after.champion.test["auprc"] == pytest.approx(second.results[0].test["auprc"])
+    assert str(mlflow.get_model_version_by_alias("fraud-detector", "champion").version) == "2"
+    # A card naming a registry version that holds another model is not believed: @champion (2) stands.
+    forged = card.model_copy(
+        update={"training": card.training | {"mlflow": card.training["mlflow"] | {"registry_version": "3"}}}
+    )
+    artifact.write(train_settings.model_dir, onnx_bytes, forged)
+    checked = run_training(train_settings, TrainRequest(dry_run=True), candidates=[stump])
+    assert checked.champion is not None and checked.champion.source == "registry"
+    assert checked.champion.registry_version == "2"
+
 
 def test_one_training_at_a_time(session, settings, tmp_path):
     holder = crud.start_training_run(session, "api", {"quick": True})
