@@ -217,6 +217,8 @@ class TrainingRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pid: Mapped[int | None]
+    # The host `pid` runs on: a pid means something only there (and a container is a host of its own).
+    host: Mapped[str | None] = mapped_column(String(255))
     rows: Mapped[int | None]
     frauds: Mapped[int | None]
     best_candidate: Mapped[str | None] = mapped_column(String(100))

@@ -51,6 +51,7 @@ from fraudops.crud.stream_runs import create_stream_run, list_stream_runs
 from fraudops.crud.training import (
     count_labeled_transactions,
     expire_training_runs,
+    fail_running_training_run,
     finish_training_run,
     get_training_run,
     iter_labeled_transactions,
@@ -86,6 +87,7 @@ __all__ = [
     "delete_dead_letters",
     "evaluation_batch_ids",
     "expire_training_runs",
+    "fail_running_training_run",
     "find_scoring",
     "finish_training_run",
     "get_batch",

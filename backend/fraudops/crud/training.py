@@ -103,11 +103,11 @@ def count_labeled_transactions(session: Session, after_time: float | None = None
 
 
 def start_training_run(
-    session: Session, trigger: str, options: dict[str, Any], pid: int | None = None
+    session: Session, trigger: str, options: dict[str, Any], pid: int | None = None, host: str | None = None
 ) -> TrainingRun | None:
     """Take the training lock: insert a `running` row and commit. None when another run holds it."""
     run = TrainingRun(
-        status="running", trigger=trigger, options=options, pid=pid, started_at=datetime.now(UTC)
+        status="running", trigger=trigger, options=options, pid=pid, host=host, started_at=datetime.now(UTC)
     )
     session.add(run)
     try:
@@ -154,6 +154,17 @@ def last_database_training(session: Session) -> TrainingRun | None:
         select(TrainingRun).where(TrainingRun.status == "succeeded").order_by(TrainingRun.id.desc()).limit(20)
     ).all()
     return next((r for r in runs if not (r.options or {}).get("csv")), None)
+
+
+def fail_running_training_run(session: Session, run_id: int, reason: str) -> int:
+    """Mark run `run_id` failed if it is still `running` (its process is gone); 1 when it was."""
+    result = session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.id == run_id, TrainingRun.status == "running")
+        .values(status="failed", finished_at=datetime.now(UTC), error=reason)
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def expire_training_runs(session: Session, started_before: datetime, reason: str) -> int:

@@ -25,7 +25,7 @@ from fraudops.core.config import Settings
 from fraudops.ml.artifact import ModelCard
 from fraudops.serving import ModelWatcher
 from fraudops.tables import TrainingRun
-from fraudops.training.run import AlreadyRunning, TrainRequest, take_lock
+from fraudops.training.run import AlreadyRunning, TrainRequest, expire_stale_runs, take_lock
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ class Supervisor:
     def maybe_start(self, champion: ModelCard | None) -> TrainingRun | None:
         """The automatic trigger: start a run when enough new labeled rows arrived and none is running."""
         with self._session_factory() as session:
+            expire_stale_runs(session, self.settings)  # a killed training's lock goes now, not at its timeout
             if crud.running_training_run(session) is not None:
                 return None
             last = next(iter(crud.list_training_runs(session, 0, 1)[0]), None)

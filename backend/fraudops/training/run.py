@@ -7,6 +7,7 @@ pipeline imports scikit-learn, imbalanced-learn, MLflow and (for the MLP) Tensor
 
 import logging
 import os
+import socket
 import traceback
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,11 +61,43 @@ def database_ready(session: Session) -> bool:
         return False
 
 
+# Where this process runs: a training run's pid is checked only on the host that recorded it.
+HOST = socket.gethostname()
+
+
 def expire_stale_runs(session: Session, settings: Settings) -> int:
+    """Release a lock whose training is dead: its process is gone from this host (killed, or its machine
+    restarted), or, wherever it ran, it is older than RETRAIN_TIMEOUT_MINUTES."""
     cutoff = datetime.now(UTC) - timedelta(minutes=settings.retrain_timeout_minutes)
-    return crud.expire_training_runs(
+    expired = crud.expire_training_runs(
         session, cutoff, f"still running after {settings.retrain_timeout_minutes:g} minutes: taken for dead"
     )
+    holder = crud.running_training_run(session)
+    if (
+        holder is not None
+        and holder.pid is not None
+        and holder.host == HOST
+        and not process_alive(holder.pid)
+    ):
+        reason = f"its process {holder.pid} on {HOST} is gone (killed or crashed): taken for dead"
+        log.warning("training run %d: %s", holder.id, reason)
+        expired += crud.fail_running_training_run(session, holder.id, reason)
+    return expired
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs on this host. A zombie (exited, not yet collected by its parent) is dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    try:
+        # /proc/<pid>/stat: "pid (comm) state ...", where comm may itself hold ") ".
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2][:1] != "Z"
+    except OSError:  # no /proc (not Linux), or it exited meanwhile
+        return True
 
 
 def take_lock(
@@ -72,7 +105,7 @@ def take_lock(
 ) -> TrainingRun:
     """One training at a time: a `running` row is the lock. Raises AlreadyRunning when another holds it."""
     expire_stale_runs(session, settings)
-    run = crud.start_training_run(session, trigger, options, pid=pid)
+    run = crud.start_training_run(session, trigger, options, pid=pid, host=HOST)
     if run is None:
         holder = crud.running_training_run(session)
         raise AlreadyRunning(

@@ -168,6 +168,45 @@ def test_one_training_at_a_time(session, settings, tmp_path):
     assert crud.start_training_run(session, "auto", {}) is not None  # released
 
 
+def test_a_killed_training_releases_the_lock_at_once_on_its_own_host(session, settings):
+    """A training killed with SIGKILL records nothing; the next one finds its process gone from this host
+    and takes the lock, without waiting out RETRAIN_TIMEOUT_MINUTES. A live process, or a process on
+    another host (whose pids mean nothing here), keeps it until the timeout."""
+    import signal
+    import subprocess
+    import sys
+
+    from fraudops.training.run import HOST, process_alive, take_lock
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
+    with subprocess.Popen(sleeper) as alive, subprocess.Popen(sleeper) as killed:
+        try:
+            holder = crud.start_training_run(session, "cli", {}, pid=alive.pid, host=HOST)
+            assert holder is not None
+            with pytest.raises(AlreadyRunning):
+                take_lock(session, settings, "cli", {})
+            crud.finish_training_run(session, holder.id, "succeeded")
+
+            elsewhere = crud.start_training_run(session, "cli", {}, pid=killed.pid, host=f"not-{HOST}")
+            dead = crud.start_training_run(session, "cli", {}, pid=killed.pid, host=HOST)
+            assert elsewhere is not None and dead is None  # one running row at most
+            killed.send_signal(signal.SIGKILL)
+            killed.wait()
+            assert not process_alive(killed.pid)
+            with pytest.raises(AlreadyRunning):  # another host's pid is not checked here
+                take_lock(session, settings, "cli", {})
+            crud.finish_training_run(session, elsewhere.id, "failed", error="test")
+
+            dead = crud.start_training_run(session, "cli", {}, pid=killed.pid, host=HOST)
+            assert dead is not None
+            taken = take_lock(session, settings, "api", {}, pid=alive.pid)
+            assert taken.status == "running" and taken.host == HOST
+            session.refresh(dead)
+            assert dead.status == "failed" and f"process {killed.pid}" in dead.error
+        finally:
+            alive.kill()
+
+
 def test_a_failed_training_is_recorded_and_releases_the_lock(session, settings, tmp_path):
     # No labeled rows in the database: the run fails with the reason, and the next one may start.
     with pytest.raises(NotEnoughData, match="no labeled rows"):
