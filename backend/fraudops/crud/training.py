@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Double, Select, cast, func, select, update
+from sqlalchemy import ColumnElement, Double, Select, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -158,20 +158,19 @@ def last_database_training(session: Session) -> TrainingRun | None:
 
 def fail_running_training_run(session: Session, run_id: int, reason: str) -> int:
     """Mark run `run_id` failed if it is still `running` (its process is gone); 1 when it was."""
-    result = session.execute(
-        update(TrainingRun)
-        .where(TrainingRun.id == run_id, TrainingRun.status == "running")
-        .values(status="failed", finished_at=datetime.now(UTC), error=reason)
-    )
-    session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _fail_running(session, TrainingRun.id == run_id, reason)
 
 
 def expire_training_runs(session: Session, started_before: datetime, reason: str) -> int:
     """Mark `running` rows started before `started_before` as failed (a crashed or killed training)."""
+    return _fail_running(session, TrainingRun.started_at < started_before, reason)
+
+
+def _fail_running(session: Session, which: ColumnElement[bool], reason: str) -> int:
+    """Mark the `running` rows that `which` selects as failed with `reason` and commit; how many were."""
     result = session.execute(
         update(TrainingRun)
-        .where(TrainingRun.status == "running", TrainingRun.started_at < started_before)
+        .where(TrainingRun.status == "running", which)
         .values(status="failed", finished_at=datetime.now(UTC), error=reason)
     )
     session.commit()
