@@ -9,7 +9,6 @@ API URL each row is POSTed to /api/predict; with a broker URL it is published to
 import asyncio
 import json
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import redis.asyncio as aioredis
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from fraudops.core.ids import new_request_id
 from fraudops.data.schema import ID_COLUMN, LABEL_COLUMN
 from fraudops.stream.figures import decision_metrics, histogram, latency_summary
 
@@ -131,7 +131,7 @@ async def run(replay: Replay, console: Console | None = None) -> dict[str, Any]:
             try:
 
                 async def publish(body: bytes) -> str:
-                    fields = {"request_id": uuid.uuid4().hex, "tx": body, "sent_at": repr(time.time())}
+                    fields = {"request_id": new_request_id(), "tx": body, "sent_at": repr(time.time())}
                     await broker.xadd(replay.stream_key, fields)  # type: ignore[arg-type]
                     return "published"
 

@@ -1,5 +1,7 @@
 import json
 import random
+import time
+import uuid
 
 import numpy as np
 import pytest
@@ -29,6 +31,19 @@ def test_one_transaction(client):
     assert answer["is_fraud"] == (answer["fraud_probability"] >= model["threshold"])
     assert answer["threshold"] == model["threshold"]
     assert answer["model_version"] == model["version"]
+
+
+def test_request_ids_are_unique_uuid7s_that_sort_in_the_order_they_were_made(client):
+    # Time-ordered ids keep the prediction log's primary key appending at its B-tree's right edge.
+    ids = []
+    for item in transactions(4):
+        ids.append(client.post("/api/predict", json=item).json()["request_id"])
+        time.sleep(0.002)  # the next millisecond: UUIDv7 orders by millisecond first
+    many = [a["request_id"] for a in client.post("/api/predict", json=transactions(50)).json()]
+    assert ids == sorted(ids) and max(ids) < min(many)
+    assert len(set(ids + many)) == 54
+    for rid in ids + many:
+        assert rid == uuid.UUID(hex=rid).hex and uuid.UUID(hex=rid).version == 7
 
 
 def test_many_with_shuffled_keys_and_numeric_strings_match_plain_ones(client):

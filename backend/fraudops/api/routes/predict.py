@@ -1,7 +1,6 @@
 """The real-time path: score one transaction or a list. The database is never on the critical path:
 predictions go to the in-memory prediction log, flushed in the background."""
 
-import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fraudops.api.deps import get_scorer, get_services
 from fraudops.api.errors import MAX_ERRORS
+from fraudops.core.ids import new_request_id
 from fraudops.data.schema import FEATURE_COLUMNS
 from fraudops.decisions import Explain, decide, log_record
 from fraudops.ml.scorer import Scorer
@@ -208,7 +208,7 @@ def _decide(
     # The challenger is scored by the prediction log when it flushes, in one batched call: it never
     # decides, so it has no business on the request's critical path (it added ~10 % CPU per request here).
     decided = decide(scorer, raw, bands, which)
-    request_ids = [secrets.token_hex(16) for _ in items]  # a uuid4's 128 random bits, without the object
+    request_ids = [new_request_id() for _ in items]
     chunk = log_record(
         decided,
         raw,
