@@ -31,7 +31,7 @@ from fraudops.core.ids import new_request_id
 from fraudops.core.migrate import upgrade_to_head
 from fraudops.data import synthetic
 from fraudops.data.schema import FEATURE_COLUMNS
-from fraudops.predlog import Chunk, PredictionLog
+from fraudops.predlog import Chunk, PredictionLog, encode_row
 
 console = Console(width=160)
 KINDS: dict[str, Callable[[], str]] = {
@@ -59,13 +59,12 @@ class Target:
             chunk = Chunk([self.make_id()], datetime.now(UTC), "api", [None], row, np.array([0.01]),
                           np.array([False]), 0.5, "bench", 0.4, band=np.zeros(1, np.int16),
                           review_at=0.3, decline_at=0.8)  # fmt: skip
-            self.log.record(chunk)
+            chunk.encoded = encode_row(chunk)  # what `PredictionLog.record` does on arrival
             out.append(chunk)
         return out
 
     def flush(self, features: np.ndarray, n: int) -> tuple[float, float]:
         """(wall seconds, backend CPU seconds) of writing `n` rows."""
-        self.log._pending, self.log._pending_rows = [], 0
         chunks = self.chunks(features, n)
         cpu, started = backend_cpu(self.backend_pid), time.perf_counter()
         written = self.log._write_chunks(chunks)
