@@ -94,6 +94,7 @@ def ingest(
         if existing is None:
             raise
         return IngestResult(existing, created=False)
+    crud.refresh_batch_statistics(session, parsed.rows)  # the next query on these rows plans for them
     return IngestResult(batch, created=True)
 
 

@@ -66,6 +66,7 @@ def run_scoring(factory: sessionmaker[Session], scoring_id: int, scorer: Scorer)
                 metrics=found,
                 finished_at=datetime.now(UTC),
             )
+            crud_scorings.refresh_scores_statistics(session, done)  # comparisons read these rows next
         except Exception as error:
             log.exception("scoring %d failed", scoring_id)
             session.rollback()

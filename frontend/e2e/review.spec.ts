@@ -87,10 +87,26 @@ async function labelFiveByKeyboard(page: Page): Promise<void> {
   await expect.poll(current).toBe(first);
   await shot(page, "review-queue-1280x800");
 
+  // While a label is saving the page says so, and a key pressed meanwhile labels nothing: the second f
+  // below sends no second request (the label POST is held until the check is done).
+  const fraudButton = page.getByTestId("item-detail").getByRole("button", { name: /^Fraud/ });
+  const labelPosts: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().endsWith("/api/review/label") && r.method() === "POST") labelPosts.push(r.postData() ?? "");
+  });
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/api/review/label", async (route) => {
+    await held;
+    await route.continue();
+  });
+
   const labeled: { key: string; label: 0 | 1 }[] = [];
   for (let i = 0; i < 5; i += 1) {
     const key = (await current()) ?? "";
     expect(key).toMatch(/^batch:\d+:\d+$/);
+    // what a reviewer waits for: the label buttons enabled again once the previous label is saved
+    await expect(fraudButton).toBeEnabled();
     if (i === 2) {
       await page.keyboard.press("n");
       await expect(page.getByLabel(/^Note/)).toBeFocused();
@@ -98,8 +114,15 @@ async function labelFiveByKeyboard(page: Page): Promise<void> {
       await page.getByLabel(/^Note/).blur();
     }
     const label: 0 | 1 = i % 2 === 0 ? 1 : 0;
-    const answer = page.waitForResponse((r) => r.url().endsWith("/api/review/label") && r.request().method() === "POST");
+    const answer = page.waitForResponse((r) => r.url().endsWith("/api/review/label") && r.request().method() === "POST", { timeout: 20_000 });
     await page.keyboard.press(label === 1 ? "f" : "l");
+    if (i === 0) {
+      await expect(page.getByTestId("label-status")).toHaveText("Saving the label…");
+      await expect(fraudButton).toBeDisabled();
+      await page.keyboard.press("f");
+      await expect.poll(() => labelPosts.length).toBe(1);
+      release();
+    }
     expect((await answer).status()).toBe(200);
     labeled.push({ key, label });
     // the queue advances: the labeled item leaves the to-review list and another takes its place
@@ -107,6 +130,8 @@ async function labelFiveByKeyboard(page: Page): Promise<void> {
     await expect.poll(current).not.toBe(key);
   }
   expect(new Set(labeled.map((l) => l.key)).size).toBe(5);
+  expect(labelPosts).toHaveLength(5);
+  await page.unroute("**/api/review/label");
 
   // the labels are on the stored rows (transactions.label: what training reads), each with its event
   for (const { key, label } of labeled) {

@@ -17,6 +17,7 @@ from fraudops.crud.batches import (
     iter_prediction_rows,
     list_batches,
     list_predictions,
+    refresh_batch_statistics,
     table_counts,
 )
 from fraudops.crud.dead_letters import (
@@ -118,6 +119,7 @@ __all__ = [
     "queue_scoring",
     "record_model_version",
     "record_registered_version",
+    "refresh_batch_statistics",
     "row_label_history",
     "running_training_run",
     "set_training_run_pid",

@@ -9,7 +9,7 @@ import pyarrow as pa
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from fraudops.crud.bulk import bulk_insert
+from fraudops.crud.bulk import bulk_insert, refresh_statistics
 from fraudops.crud.scorings import delete_batch_scorings
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.data.validate import ParsedBatch
@@ -91,6 +91,11 @@ def create_batch(
     bulk_insert(session, transactions, txn)
     bulk_insert(session, predictions, pred)
     return batch
+
+
+def refresh_batch_statistics(session: Session, rows: int) -> list[str]:
+    """After a batch of `rows` rows committed: the planner's statistics of the tables it filled."""
+    return refresh_statistics(session, [transactions, predictions, prediction_reasons], rows)
 
 
 def add_reasons(

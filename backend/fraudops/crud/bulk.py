@@ -1,17 +1,26 @@
 """Bulk rows inside the caller's transaction: COPY on PostgreSQL (binary where core.pgcopy covers every
-column, else CSV), executemany on SQLite."""
+column, else CSV), executemany on SQLite; and the planner's statistics refreshed after such a load."""
 
 import io
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Table
+from sqlalchemy import Table, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from fraudops.core import pgcopy
 
+log = logging.getLogger(__name__)
+
 CHUNK_ROWS = 50_000
+# Autovacuum's own trigger for ANALYZE (autovacuum_analyze_threshold + autovacuum_analyze_scale_factor *
+# rows, at their defaults), applied right after the load instead of up to a minute later, or never where
+# autovacuum is off.
+ANALYZE_BASE_ROWS = 50
+ANALYZE_SCALE = 0.1
 
 
 def bulk_insert(session: Session, table: Table, rows: pa.Table) -> None:
@@ -58,3 +67,34 @@ def _csv_chunks(rows: pa.Table) -> Iterator[bytes]:
         buffer = io.BytesIO()
         pacsv.write_csv(pa.Table.from_batches([batch]), buffer, options)
         yield buffer.getvalue()
+
+
+def refresh_statistics(session: Session, tables: Sequence[Table], added: int) -> list[str]:
+    """ANALYZE each table whose planner statistics a bulk load of `added` rows made stale; returns their
+    names. PostgreSQL only, after the load committed; commits.
+
+    Until a table is analyzed the planner takes a fresh batch of thousands of rows for a handful (a
+    never-analyzed column is assumed 0.5 % NULL), and the review queue's join ran as a nested loop: 2 s for
+    a 4,000-row batch, 7 ms once analyzed. ANALYZE samples at most 30,000 rows, so it costs the same on a
+    large table as on a small one. A failure is logged, never raised: the load itself has committed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    analyzed = []
+    try:
+        for table in tables:
+            reltuples, modified = session.execute(
+                text(
+                    "SELECT c.reltuples, coalesce(s.n_mod_since_analyze, 0) FROM pg_class c"
+                    " LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = to_regclass(:name)"
+                ),
+                {"name": table.name},
+            ).one()
+            # reltuples is -1 until the first ANALYZE; the activity counter may lag the commit, hence `added`
+            if reltuples < 0 or max(added, modified) > ANALYZE_BASE_ROWS + ANALYZE_SCALE * reltuples:
+                session.execute(text(f'ANALYZE "{table.name}"'))
+                analyzed.append(table.name)
+        session.commit()
+    except SQLAlchemyError as error:
+        session.rollback()
+        log.warning("could not refresh the planner's statistics after a bulk load: %s", error)
+    return analyzed

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fraudops.crud.bulk import bulk_insert
+from fraudops.crud.bulk import bulk_insert, refresh_statistics
 from fraudops.data.schema import DB_COLUMN, FEATURE_COLUMNS
 from fraudops.tables import Batch, BatchScoring, batch_scores, predictions, transactions
 
@@ -93,6 +93,11 @@ def add_scores(session: Session, scoring_id: int, first_row: int, probability: n
         names=["scoring_id", "row_number", "probability"],
     )
     bulk_insert(session, batch_scores, rows)
+
+
+def refresh_scores_statistics(session: Session, rows: int) -> list[str]:
+    """After a scoring of `rows` rows finished: the planner's statistics of the scores table."""
+    return refresh_statistics(session, [batch_scores], rows)
 
 
 def iter_batch_features(

@@ -82,6 +82,10 @@ export function ItemDetail({ item, note, onNote, noteRef, onLabel, busy, error }
         <span className="muted small">
           <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>n</kbd> note
         </span>
+        {/* while a label is saving the buttons and keys wait; this says why a key did nothing */}
+        <span className="muted small" role="status" data-testid="label-status">
+          {busy ? "Saving the label…" : ""}
+        </span>
       </div>
       <label className="note-field" htmlFor={noteId}>
         Note <span className="muted small">(optional, kept with the label; up to 500 characters)</span>

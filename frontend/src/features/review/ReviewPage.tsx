@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { fmtInt } from "../../shared/format";
 import { Icon, Skeleton } from "../../shared/ui";
 import { BandsAdmin } from "./BandsAdmin";
@@ -104,8 +104,11 @@ export function ReviewPage() {
     );
   };
 
+  // The key handler reads this render's state. A layout effect, not a passive one: it runs before the
+  // browser handles another event, so a key pressed just after the page redraws acts on what it shows
+  // (with a passive effect, a key pressed in between still saw the previous label as saving and was lost).
   const handlers = useRef({ select, labelCurrent, currentIndex, count: items.length });
-  useEffect(() => {
+  useLayoutEffect(() => {
     handlers.current = { select, labelCurrent, currentIndex, count: items.length };
   });
   useEffect(() => {
@@ -238,7 +241,7 @@ export function ReviewPage() {
             </nav>
           ) : null}
         </section>
-        <section className="card detail-column" aria-label="Selected item">
+        <section className="card detail-column" aria-label="Selected item" aria-busy={label.isPending}>
           {current ? (
             <ItemDetail
               key={current.key}
