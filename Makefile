@@ -41,11 +41,13 @@ test: install lint $(MLFLOW_VENV)/.installed
 lint: install
 	cd backend && ../$(BIN)/ruff check . && ../$(BIN)/ruff format --check . && ../$(BIN)/mypy fraudops
 
-## bench: upload of a 284,807-row file and /api/predict latency, against a real server on loopback; the log's flush cost
+## bench: upload of a 284,807-row file and /api/predict latency, against a real server on loopback; the log's flush cost;
+## the review queue right after an upload
 bench: install
 	$(FRAUDOPS) prepare
 	cd backend && ../$(BIN)/python -m benchmarks.bench
 	cd backend && ../$(BIN)/python -m benchmarks.log_flush
+	cd backend && ../$(BIN)/python -m benchmarks.review_queue
 
 ## train: every candidate on the database's labeled rows, logged to MLflow, gated promotion (ARGS="--quick --dry-run …")
 train: install

@@ -93,9 +93,15 @@ def create_batch(
     return batch
 
 
+# The transaction columns queries filter, join or sort on. The 28 V columns are only ever read whole, and
+# leaving them out makes the ANALYZE after a 284,807-row upload ~4x cheaper (benchmarks/review_queue.py).
+PLANNED_COLUMNS = ("batch_id", "row_number", "external_id", "time", "amount", "label")
+
+
 def refresh_batch_statistics(session: Session, rows: int) -> list[str]:
     """After a batch of `rows` rows committed: the planner's statistics of the tables it filled."""
-    return refresh_statistics(session, [transactions, predictions, prediction_reasons], rows)
+    tables = [transactions, predictions, prediction_reasons]
+    return refresh_statistics(session, tables, rows, {transactions.name: PLANNED_COLUMNS})
 
 
 def add_reasons(

@@ -3,7 +3,7 @@ column, else CSV), executemany on SQLite; and the planner's statistics refreshed
 
 import io
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -69,29 +69,37 @@ def _csv_chunks(rows: pa.Table) -> Iterator[bytes]:
         yield buffer.getvalue()
 
 
-def refresh_statistics(session: Session, tables: Sequence[Table], added: int) -> list[str]:
-    """ANALYZE each table whose planner statistics a bulk load of `added` rows made stale; returns their
-    names. PostgreSQL only, after the load committed; commits.
+def refresh_statistics(
+    session: Session, tables: Sequence[Table], added: int, columns: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """ANALYZE each table whose planner statistics a bulk load of `added` rows made stale, only the
+    `columns` given for it where given; returns their names. PostgreSQL only, after the load committed;
+    commits.
 
     Until a table is analyzed the planner takes a fresh batch of thousands of rows for a handful (a
     never-analyzed column is assumed 0.5 % NULL), and the review queue's join ran as a nested loop: 2 s for
-    a 4,000-row batch, 7 ms once analyzed. ANALYZE samples at most 30,000 rows, so it costs the same on a
-    large table as on a small one. A failure is logged, never raised: the load itself has committed."""
+    a 4,000-row batch, 6 ms once analyzed (benchmarks/review_queue.py). ANALYZE reads a sample of at most
+    30,000 rows however large the table. A failure is logged, never raised: the load has committed."""
     if session.get_bind().dialect.name != "postgresql":
         return []
     analyzed = []
     try:
         for table in tables:
-            reltuples, modified = session.execute(
+            # reltuples: the rows the planner believes in (-1 until the first ANALYZE); n_live_tup: the
+            # activity counters' count, which may not include this load yet, hence `added`. (Not
+            # n_mod_since_analyze: an ANALYZE of some columns leaves it as it was.)
+            believed, live = session.execute(
                 text(
-                    "SELECT c.reltuples, coalesce(s.n_mod_since_analyze, 0) FROM pg_class c"
+                    "SELECT c.reltuples, coalesce(s.n_live_tup, 0) FROM pg_class c"
                     " LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = to_regclass(:name)"
                 ),
                 {"name": table.name},
             ).one()
-            # reltuples is -1 until the first ANALYZE; the activity counter may lag the commit, hence `added`
-            if reltuples < 0 or max(added, modified) > ANALYZE_BASE_ROWS + ANALYZE_SCALE * reltuples:
-                session.execute(text(f'ANALYZE "{table.name}"'))
+            grown = max(live, believed + added) - believed
+            if believed < 0 or grown > ANALYZE_BASE_ROWS + ANALYZE_SCALE * believed:
+                listed = (columns or {}).get(table.name)
+                names = f" ({', '.join(listed)})" if listed else ""
+                session.execute(text(f'ANALYZE "{table.name}"{names}'))
                 analyzed.append(table.name)
         session.commit()
     except SQLAlchemyError as error:
