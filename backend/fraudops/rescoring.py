@@ -66,7 +66,6 @@ def run_scoring(factory: sessionmaker[Session], scoring_id: int, scorer: Scorer)
                 metrics=found,
                 finished_at=datetime.now(UTC),
             )
-            crud_scorings.refresh_scores_statistics(session, done)  # comparisons read these rows next
         except Exception as error:
             log.exception("scoring %d failed", scoring_id)
             session.rollback()
@@ -77,3 +76,5 @@ def run_scoring(factory: sessionmaker[Session], scoring_id: int, scorer: Scorer)
                 error="".join(traceback.format_exception_only(error)).strip()[:4000],
                 finished_at=datetime.now(UTC),
             )
+        else:
+            crud_scorings.refresh_scores_statistics(session, done)  # comparisons read these rows next

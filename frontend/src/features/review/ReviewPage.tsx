@@ -105,8 +105,8 @@ export function ReviewPage() {
   };
 
   // The key handler reads this render's state. A layout effect, not a passive one: it runs before the
-  // browser handles another event, so a key pressed just after the page redraws acts on what it shows
-  // (with a passive effect, a key pressed in between still saw the previous label as saving and was lost).
+  // browser handles another event, so a key pressed just after the page redraws acts on what it shows,
+  // never on the render before (which may still have the previous label saving, and drop the key).
   const handlers = useRef({ select, labelCurrent, currentIndex, count: items.length });
   useLayoutEffect(() => {
     handlers.current = { select, labelCurrent, currentIndex, count: items.length };
