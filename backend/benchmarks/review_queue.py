@@ -99,9 +99,8 @@ def main() -> None:
         runs: dict[bool, list[float]] = {True: [], False: []}
         stored: list[float] = []
         refresh: list[float] = []
-        both = (True, False)
         for k in range(args.rounds):
-            for refreshed in both[k % 2 :] + both[: k % 2]:  # alternate who goes first
+            for refreshed in (True, False) if k % 2 == 0 else (False, True):  # alternate who goes first
                 with database("postgresql", args.workdir) as url:
                     upgrade_to_head(url)
                     store_s, refresh_s = store(url, features, refreshed)

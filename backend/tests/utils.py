@@ -5,10 +5,15 @@ import io
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fraudops import crud
 from fraudops.data.schema import FEATURE_COLUMNS, LABEL_COLUMN
+
+# For a test of PostgreSQL behaviour: runs on the PostgreSQL backend only.
+ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def raw_and_labels(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
@@ -27,3 +32,11 @@ def upload(client, data: bytes, name: str = "batch.csv"):  # type: ignore[no-unt
 def counts(session: Session) -> dict[str, int]:
     session.rollback()  # see the latest committed state
     return crud.table_counts(session)
+
+
+def planner_rows(session: Session, table: str) -> float:
+    """The row count PostgreSQL's planner believes the table has (-1: never analyzed)."""
+    session.rollback()  # see the latest committed state
+    found = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table})
+    assert found is not None, f"no table {table}"
+    return float(found)

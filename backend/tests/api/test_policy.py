@@ -20,10 +20,9 @@ from fraudops.data import synthetic
 from fraudops.main import create_app
 from fraudops.monitoring.bands import Bands
 from fraudops.tables import prediction_log, predictions
-from tests.utils import read_csv_bytes, upload
+from tests.utils import ON_POSTGRES, read_csv_bytes, upload
 
 # On PostgreSQL only (the database the service runs on); the pure rule below needs no database.
-ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 TOKEN = "policy-admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -11,9 +11,7 @@ from sqlalchemy import select, text
 
 from fraudops.data.schema import FEATURE_COLUMNS
 from fraudops.tables import label_events, prediction_log, prediction_reasons, predictions, transactions
-from tests.utils import read_csv_bytes, upload
-
-ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+from tests.utils import ON_POSTGRES, planner_rows, read_csv_bytes, upload
 
 
 @pytest.fixture
@@ -313,12 +311,6 @@ def test_unknown_items_are_404_and_bad_actors_422(client, with_ids):
         assert answer.status_code == 422, (actor, answer.text)
 
 
-def _planner_rows(session, table: str) -> float:  # type: ignore[no-untyped-def]
-    """The row count the planner believes the table has (-1: never analyzed)."""
-    session.rollback()
-    return session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table})
-
-
 def _slice(csv: bytes, rows: int) -> bytes:
     lines = csv.splitlines(keepends=True)
     return b"".join(lines[: rows + 1])
@@ -330,11 +322,11 @@ def test_an_upload_leaves_the_planner_knowing_the_batch_so_the_queue_is_planned_
 ):
     # A never-analyzed table looks like a handful of rows to the planner; the queue's join then ran as a
     # nested loop over every row (2 s for 4,000 rows, 6 ms analyzed: benchmarks/review_queue.py).
-    assert _planner_rows(session, "transactions") == -1  # emptied by TRUNCATE
+    assert planner_rows(session, "transactions") == -1  # emptied by TRUNCATE
     batch = upload(client, labeled_csv).json()
     rows = batch["row_count"]
-    assert _planner_rows(session, "transactions") == rows
-    assert _planner_rows(session, "predictions") == rows
+    assert planner_rows(session, "transactions") == rows
+    assert planner_rows(session, "predictions") == rows
     plan = session.execute(
         text(
             "EXPLAIN (FORMAT JSON) SELECT * FROM predictions p JOIN transactions t"
@@ -346,8 +338,8 @@ def test_an_upload_leaves_the_planner_knowing_the_batch_so_the_queue_is_planned_
     # A small batch on top of a large table changes little: no ANALYZE (autovacuum's own threshold)
     small = upload(client, _slice(labeled_csv, 100), name="small.csv")
     assert small.status_code == 201, small.text
-    assert _planner_rows(session, "transactions") == rows
+    assert planner_rows(session, "transactions") == rows
     # a batch past it is analyzed: 1,300 rows on 12,000 (past 50 + 10 %), and the planner counts all rows
     more = upload(client, _slice(labeled_csv, 1_300), name="more.csv")
     assert more.status_code == 201, more.text
-    assert _planner_rows(session, "transactions") == rows + 100 + 1_300
+    assert planner_rows(session, "transactions") == rows + 100 + 1_300

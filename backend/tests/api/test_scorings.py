@@ -9,12 +9,12 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from fraudops.ml.scorer import Scorer
 from fraudops.tables import BatchScoring, ModelVersion, batch_scores, predictions, transactions
 from tests.scoring_support import AUTH, register
-from tests.utils import upload
+from tests.utils import planner_rows, upload
 
 
 def _predictions(session, batch_id: int) -> list[tuple]:  # type: ignore[type-arg]
@@ -70,8 +70,7 @@ def test_two_versions_keep_both_result_sets_and_the_original_decisions(
     # Both result sets are kept, each with the version's own scores.
     pg_session.rollback()
     # and the planner knows them (each scoring doubled the table: past autovacuum's threshold, analyzed)
-    planner_rows = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('batch_scores')")
-    assert pg_session.scalar(planner_rows) == 2 * batch["row_count"]
+    assert planner_rows(pg_session, "batch_scores") == 2 * batch["row_count"]
     champion_scores = _scores(pg_session, again_champion.json()["id"])
     own = np.array([row[2] for row in before])
     assert np.allclose(champion_scores, own)  # the same model again gives the same scores

@@ -26,9 +26,8 @@ from fraudops.ml.scorer import Scorer
 from fraudops.tables import prediction_log
 from tests import servers
 from tests.challenger import install, train_challenger
-from tests.utils import read_csv_bytes
+from tests.utils import ON_POSTGRES, read_csv_bytes
 
-ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 TOKEN = "shadow-admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
